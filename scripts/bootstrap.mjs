@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start`, `npm test` and `npm run bench`.
+// Each of them must work on a fresh clone with nothing but Node installed, so this script
+// first does the whole set-up (npm dependencies, Debian packages, the TypeScript build),
+// skipping every step that is already up to date, and then runs the job.
+// Plain JavaScript on purpose: it has to run before anything is installed.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const job = process.argv[2];
+const jobs = { start, test, bench };
+
+if (!(job in jobs)) {
+  console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(jobs).join('|')}> (got ${JSON.stringify(job)})`);
+  process.exit(2);
+}
+
+checkNode();
+installNpmDependencies();
+installSystemPackages();
+step('build', 'npx', ['tsc', '-b']);
+jobs[job]();
+
+/** `npm start`: regenerate the lab world, check it against the committed copy, print its statistics. */
+function start() {
+  const cli = ['toolkit/bin/s3lab.js'];
+  step('lab world', 'node', [...cli, 'lab-world', '--seed', '1', '--out', 'datasets/lab', '--check']);
+  step('lab world statistics', 'node', [...cli, 'lab-stats', 'datasets/lab']);
+}
+
+/** `npm test`: type checking, lint, then every test; the runner's summary line ends the output. */
+function test() {
+  step('typecheck', 'npx', ['tsc', '-p', 'test', '--noEmit']);
+  step('typecheck bench', 'npx', ['tsc', '-p', 'bench', '--noEmit']);
+  step('lint', 'npx', ['eslint', '.']);
+  const files = findFiles(join(root, 'test'), (name) => name.endsWith('.test.ts')).map((f) => relative(root, f));
+  step('tests', 'node', ['--conditions=s3lab-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+}
+
+/** `npm run bench [-- NAME]`: run the benchmarks under bench/ (or the one named). */
+function bench() {
+  const wanted = process.argv[3];
+  const files = findFiles(join(root, 'bench'), (name) => name.endsWith('.bench.ts'))
+    .filter((f) => !wanted || f.includes(wanted));
+  if (files.length === 0) fail(`no benchmark matches ${JSON.stringify(wanted)} under bench/`);
+  for (const file of files) step(`bench ${relative(root, file)}`, 'node', ['--conditions=s3lab-source', '--import', 'tsx', file]);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) fail(`s3lab needs Node >= 20.19; this is ${process.version}`);
+}
+
+/** `npm ci` when node_modules is missing or older than package-lock.json (a hash marks what was installed). */
+function installNpmDependencies() {
+  const lock = readFileSync(join(root, 'package-lock.json'));
+  const hash = createHash('sha256').update(lock).digest('hex');
+  const marker = join(root, 'node_modules', '.s3lab-installed');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+  step('install npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
+  writeFileSync(marker, hash);
+}
+
+/**
+ * Debian packages the project needs (scripts/system-packages.json says which, and why).
+ * As root they are installed with apt-get; otherwise the one command to run is printed.
+ */
+function installSystemPackages() {
+  const { packages } = JSON.parse(readFileSync(join(root, 'scripts', 'system-packages.json'), 'utf8'));
+  const names = Object.keys(packages);
+  const missing = names.filter((name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' })
+    .stdout?.includes('install ok installed') !== true);
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) fail(`missing Debian packages: ${missing.join(', ')}. Run as root:\n  ${command}`);
+  step('install Debian packages', 'sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${command}`]);
+}
+
+function step(name, command, args) {
+  const started = Date.now();
+  console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.error) fail(`${name}: could not run ${command}: ${result.error.message}`);
+  if (result.status !== 0) fail(`${name} failed (exit ${result.status ?? result.signal}) after ${seconds} s`);
+  console.log(`✔ ${name} (${seconds} s)`);
+}
+
+function findFiles(dir, keep) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures') return [];
+    return statSync(path).isDirectory() ? findFiles(path, keep) : keep(name) ? [path] : [];
+  });
+}
+
+function fail(message) {
+  console.error(`\n✖ ${message}`);
+  process.exit(1);
+}

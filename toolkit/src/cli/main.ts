@@ -1,0 +1,40 @@
+/**
+ * The `s3lab` command. Each subcommand lives in its own module under `cli/commands/` and
+ * registers itself on the program; every one gets `--help` from commander.
+ *
+ * @example
+ * ```sh
+ * npx s3lab --help
+ * npx s3lab lab-world --seed 1 --out /tmp/world
+ * ```
+ */
+import { Command, CommanderError } from 'commander';
+import { registerLabWorld } from './commands/lab-world.js';
+import { registerLabStats } from './commands/lab-stats.js';
+import { UsageError } from './usage-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command('s3lab')
+    .description('s3lab: study, reproduce and extend s3 (a search agent trained with RL, generator frozen)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerLabWorld(program);
+  registerLabStats(program);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof UsageError) {
+      process.stderr.write(`s3lab: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`s3lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}

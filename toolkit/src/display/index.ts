@@ -1,0 +1,2 @@
+export { terminalProgress, progressCallback } from './progress.js';
+export type { Progress, OnProgress, TerminalProgressOptions } from './progress.js';
