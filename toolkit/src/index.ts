@@ -12,4 +12,5 @@ export * from './data/index.js';
 export * from './retrieval/index.js';
 export * from './reward/index.js';
 export * from './agent/index.js';
+export * from './eval/index.js';
 export * from './display/index.js';

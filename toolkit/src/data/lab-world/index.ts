@@ -1,0 +1,10 @@
+export { generateLabWorld, DEFAULT_SIZES, TYPE_MIX, SPLITS, LabWorldOptions } from './generate.js';
+export type { LabWorld, LabPassage, LabQuestionRecord, SplitName } from './generate.js';
+export { QUESTION_TYPES } from './questions.js';
+export type { LabQuestion, QuestionType } from './questions.js';
+export { summarizeLabWorld } from './summary.js';
+export type { LabWorldSummary } from './summary.js';
+export { Random } from './random.js';
+export type { World, Entity, Person, City, Country, Organisation, Work, WorldEvent } from './schema.js';
+export { toJsonl, labWorldDataFiles, describeFile, writeFilesAtomically, compareFiles } from './files.js';
+export type { FileEntry, FileDifference } from './files.js';
