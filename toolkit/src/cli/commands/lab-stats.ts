@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -32,11 +32,17 @@ export function registerLabStats(program: Command): void {
       const rates = measureRetrievalRates(index, questions as { question: string }[], { k: options.k, onProgress: progress });
       progress.finish();
       const words = (corpus as { contents: string }[]).reduce((sum, p) => sum + p.contents.split(/\s+/u).length, 0);
-      process.stdout.write(`${dir}: ${corpus.length} passages (${(words / corpus.length).toFixed(1)} words each), ${questions.length} ${options.split} questions\n\n`);
+      process.stdout.write(`${dir}: ${corpus.length} passages (${(words / corpus.length).toFixed(1)} words each), ${questions.length} ${options.split} questions\n`);
+      process.stdout.write(`share of questions with every supporting passage in the BM25 top ${options.k}:\n\n`);
       process.stdout.write(`${formatTable(rates.map((r): Row => ({
         type: r.type, questions: r.questions,
-        [`all supports in top ${options.k}: question alone`]: r.questionAlone, '+ second query': r.withSecondQuery, '+ every step': r.withDecomposition,
+        'question alone': r.questionAlone, '+ second query': r.withSecondQuery, '+ every step': r.withDecomposition,
       })))}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      if (options.json) {
+        const stats = { dir, split: options.split, k: options.k, passages: corpus.length, questions: questions.length, rates };
+        await writeFile(options.json, `${JSON.stringify(stats, null, 2)}\n`);
+        process.stdout.write(`wrote ${options.json}\n`);
+      }
     });
 }
 

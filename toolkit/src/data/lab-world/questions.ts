@@ -217,7 +217,8 @@ export class QuestionMaker {
     const second = this.rng.pick(hopsOf(this.index, bridgeEntity).filter((h) => h.target?.id !== e.id));
     if (!second) return undefined;
     const question = second.ask(first.describe(refOf(e)));
-    if (leaks(question, second.answers)) return undefined;
+    // "the city where the Treaty of X took place" names its own bridge entity: not a two-hop question.
+    if (leaks(question, second.answers) || leaks(question, [bridgeEntity.name])) return undefined;
     return {
       question, golden_answers: second.answers, type: 'bridge',
       supporting_facts: [this.factPassage(e, first.fact), this.factPassage(bridgeEntity, second.fact)],

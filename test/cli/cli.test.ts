@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// The CLI runs from source through tsx, as the tests do; `npm start` runs the built one.
+const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), ...args], { cwd: root, encoding: 'utf8' });
+
+describe('s3lab CLI', () => {
+  const dirs: string[] = [];
+  after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  test('--help lists every command, and every command has its own --help', () => {
+    const top = s3lab('--help');
+    assert.equal(top.status, 0);
+    for (const command of ['lab-world', 'lab-stats']) {
+      assert.match(top.stdout, new RegExp(command, 'u'));
+      const help = s3lab(command, '--help');
+      assert.equal(help.status, 0, help.stderr);
+      assert.match(help.stdout, /Usage: s3lab /u);
+      assert.match(help.stdout, /Example:/u);
+    }
+  });
+
+  test('a bad option value is one clear line naming the option, exit 2', () => {
+    const result = s3lab('lab-world', '--seed', 'abc', '--out', '/tmp/never');
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /--seed/u);
+    assert.doesNotMatch(result.stderr, /at .*\.ts:/u, 'no stack trace');
+  });
+
+  test('lab-world writes a world, --check accepts it and pinpoints a changed line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-world-'));
+    dirs.push(dir);
+    const write = s3lab('lab-world', '--seed', '3', '--scale', '0.05', '--out', dir);
+    assert.equal(write.status, 0, write.stderr);
+    assert.equal(s3lab('lab-world', '--seed', '3', '--scale', '0.05', '--out', dir, '--check').status, 0);
+
+    const copy = `${dir}-edited`;
+    dirs.push(copy);
+    await cp(dir, copy, { recursive: true });
+    const lines = (await readFile(join(copy, 'test.jsonl'), 'utf8')).split('\n');
+    lines[4] = lines[4]?.replace('?', '!') ?? '';
+    await writeFile(join(copy, 'test.jsonl'), lines.join('\n'));
+    const check = s3lab('lab-world', '--seed', '3', '--scale', '0.05', '--out', copy, '--check');
+    assert.equal(check.status, 2);
+    assert.match(check.stderr, /test\.jsonl: differs first at line 5/u);
+  });
+
+  test('lab-stats prints the rates table and writes JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-stats-'));
+    dirs.push(dir);
+    assert.equal(s3lab('lab-world', '--seed', '3', '--scale', '0.05', '--out', dir).status, 0);
+    const json = join(dir, 'stats.json');
+    const stats = s3lab('lab-stats', dir, '--split', 'dev', '-k', '5', '--json', json);
+    assert.equal(stats.status, 0, stats.stderr);
+    assert.match(stats.stdout, /single-hop/u);
+    const written = JSON.parse(await readFile(json, 'utf8')) as { rates: { type: string }[] };
+    assert.ok(written.rates.some((r) => r.type === 'all'));
+    assert.equal(s3lab('lab-stats', join(dir, 'missing')).status, 2);
+  });
+});
