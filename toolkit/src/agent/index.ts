@@ -1,1 +1,7 @@
-export {};
+export {
+  extractSelectedDocs,
+  formatGeneratorContext,
+  transcriptAfterStartMarker,
+  SEARCHER_START_MARKER,
+} from './selected-docs.js';
+export type { SelectedDoc, ExtractSelectedDocsOptions } from './selected-docs.js';

@@ -1,1 +1,3 @@
-export {};
+export { normalizeAnswer, splitLikePython, stripLikePython, PYTHON_WHITESPACE_CLASS } from './normalize.js';
+export { simpleTokenize } from './simple-tokenizer.js';
+export { analyze, tokenizeWords, ENGLISH_STOP_WORDS } from './analyzer.js';
