@@ -38,7 +38,8 @@ function test() {
   step('typecheck bench', 'npx', ['tsc', '-p', 'bench', '--noEmit']);
   step('lint', 'npx', ['eslint', '.']);
   const files = findFiles(join(root, 'test'), (name) => name.endsWith('.test.ts')).map((f) => relative(root, f));
-  step('tests', 'node', ['--conditions=s3lab-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+  // Last, and with no line of ours after it: the output ends with the test runner's summary.
+  step('tests', 'node', ['--conditions=s3lab-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files], { last: true });
 }
 
 /** `npm run bench [-- NAME]`: run the benchmarks under bench/ (or the one named). */
@@ -55,13 +56,17 @@ function checkNode() {
   if (major < 20 || (major === 20 && minor < 19)) fail(`s3lab needs Node >= 20.19; this is ${process.version}`);
 }
 
-/** `npm ci` when node_modules is missing or older than package-lock.json (a hash marks what was installed). */
+/**
+ * `npm install` (which follows package-lock.json) when node_modules is missing or was installed
+ * from another lock file (a hash marks what was installed). Not `npm ci`: npm 11 leaves other
+ * platforms' optional packages (DuckDB's bindings) out of the lock and then refuses `npm ci`.
+ */
 function installNpmDependencies() {
   const lock = readFileSync(join(root, 'package-lock.json'));
   const hash = createHash('sha256').update(lock).digest('hex');
   const marker = join(root, 'node_modules', '.s3lab-installed');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
-  step('install npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
+  step('install npm dependencies', 'npm', ['install', '--no-audit', '--no-fund']);
   writeFileSync(marker, hash);
 }
 
@@ -80,14 +85,14 @@ function installSystemPackages() {
   step('install Debian packages', 'sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${command}`]);
 }
 
-function step(name, command, args) {
+function step(name, command, args, { last = false } = {}) {
   const started = Date.now();
   console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.error) fail(`${name}: could not run ${command}: ${result.error.message}`);
   if (result.status !== 0) fail(`${name} failed (exit ${result.status ?? result.signal}) after ${seconds} s`);
-  console.log(`✔ ${name} (${seconds} s)`);
+  if (!last) console.log(`✔ ${name} (${seconds} s)`);
 }
 
 function findFiles(dir, keep) {
