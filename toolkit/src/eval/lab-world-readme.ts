@@ -4,7 +4,7 @@
  */
 import type { LabWorld, LabWorldSummary } from '../data/index.js';
 import { formatTable, type Row } from '../display/table.js';
-import type { RetrievalRates } from './world-stats.js';
+import { rateRow, type RetrievalRates } from './world-stats.js';
 
 const markdown = { style: 'markdown' } as const;
 
@@ -15,10 +15,6 @@ export function labWorldReadme(lab: LabWorld, summary: LabWorldSummary, rates: R
   };
   const entities = Object.entries(summary.entities).map(([kind, count]) => ({ kind, count }));
   const questions = Object.entries(summary.questions).map(([split, counts]): Row => ({ split, ...counts }));
-  const rateRows = rates.map((r): Row => ({
-    type: r.type, questions: r.questions,
-    'question alone': r.questionAlone, '+ second query': r.withSecondQuery, '+ every step': r.withDecomposition,
-  }));
   const first = lab.corpus[0]?.contents.split('\n')[0] ?? '';
   return `# The s3lab lab world (seed ${lab.seed})
 
@@ -60,7 +56,7 @@ BM25 (Lucene scoring, k1 = 0.9, b = 0.4, English analyzer) over the corpus, on t
 share of questions whose supporting passages are all in the top ${k} of the question alone, after a
 second query (the decomposition's last step, which names the bridge entity), and after a query for every step.
 
-${formatTable(rateRows, markdown)}
+${formatTable(rates.map(rateRow), markdown)}
 
 Single-hop questions are mostly answered by naive retrieval; multi-hop and paraphrase questions need
 the searcher to find the bridge entity and search again, which is what s3 trains it to do.

@@ -79,3 +79,8 @@ export function indexCorpus(corpus: Iterable<{ id: string; contents: string }>):
   };
   return Bm25Index.build(docs());
 }
+
+/** A rates row with the column names the CLI and the world README print. */
+export function rateRow(r: RetrievalRates): Record<string, string | number> {
+  return { type: r.type, questions: r.questions, 'question alone': r.questionAlone, '+ second query': r.withSecondQuery, '+ every step': r.withDecomposition };
+}

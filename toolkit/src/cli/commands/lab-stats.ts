@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { formatTable, progressCallback, type Row } from '../../display/index.js';
-import { indexCorpus, measureRetrievalRates } from '../../eval/index.js';
+import { formatTable, progressCallback } from '../../display/index.js';
+import { indexCorpus, measureRetrievalRates, rateRow } from '../../eval/index.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -34,10 +34,7 @@ export function registerLabStats(program: Command): void {
       const words = (corpus as { contents: string }[]).reduce((sum, p) => sum + p.contents.split(/\s+/u).length, 0);
       process.stdout.write(`${dir}: ${corpus.length} passages (${(words / corpus.length).toFixed(1)} words each), ${questions.length} ${options.split} questions\n`);
       process.stdout.write(`share of questions with every supporting passage in the BM25 top ${options.k}:\n\n`);
-      process.stdout.write(`${formatTable(rates.map((r): Row => ({
-        type: r.type, questions: r.questions,
-        'question alone': r.questionAlone, '+ second query': r.withSecondQuery, '+ every step': r.withDecomposition,
-      })))}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      process.stdout.write(`${formatTable(rates.map(rateRow))}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
       if (options.json) {
         const stats = { dir, split: options.split, k: options.k, passages: corpus.length, questions: questions.length, rates };
         await writeFile(options.json, `${JSON.stringify(stats, null, 2)}\n`);

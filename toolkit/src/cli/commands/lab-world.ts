@@ -3,8 +3,8 @@ import { z } from 'zod';
 import {
   compareFiles, describeFile, generateLabWorld, labWorldDataFiles, summarizeLabWorld, writeFilesAtomically,
 } from '../../data/index.js';
-import { progressCallback } from '../../display/index.js';
-import { indexCorpus, labWorldReadme, measureRetrievalRates } from '../../eval/index.js';
+import { formatTable, progressCallback, type Row } from '../../display/index.js';
+import { indexCorpus, labWorldReadme, measureRetrievalRates, rateRow } from '../../eval/index.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -44,6 +44,10 @@ export function registerLabWorld(program: Command): void {
         files: Object.fromEntries([...files].map(([name, content]) => [name, describeFile(content)])),
       };
       files.set('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+
+      process.stdout.write(`${formatTable(Object.entries(summary.entities).map(([kind, count]) => ({ kind, count })))}\n\n`);
+      process.stdout.write(`${formatTable(Object.entries(summary.questions).map(([split, counts]): Row => ({ split, ...counts })))}\n\n`);
+      process.stdout.write(`share of test questions with every supporting passage in the BM25 top ${options.k}:\n${formatTable(rates.map(rateRow))}\n\n`);
 
       if (options.check) {
         const differences = await compareFiles(options.out, files);
