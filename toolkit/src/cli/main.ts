@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabWorld } from './commands/lab-world.js';
 import { registerLabStats } from './commands/lab-stats.js';
+import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 
 export function buildProgram(): Command {
@@ -30,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof UsageError) {
+    // Bad input (options, files) is one clear line, never a stack trace.
+    if (error instanceof UsageError || error instanceof DataFormatError) {
       process.stderr.write(`s3lab: ${error.message}\n`);
       return 2;
     }

@@ -1,1 +1,2 @@
+export * from './formats/index.js';
 export * from './lab-world/index.js';

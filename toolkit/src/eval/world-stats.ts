@@ -11,6 +11,7 @@
  * const stats = measureRetrievalRates(world.corpus, world.splits.test, { k: 3 });
  * ```
  */
+import { splitContents } from '../data/formats/corpus.js';
 import { Bm25Index } from '../retrieval/bm25.js';
 import type { IndexedDoc } from '../retrieval/types.js';
 
@@ -71,11 +72,7 @@ export function measureRetrievalRates(index: Bm25Index, questions: readonly Stat
 /** Builds the BM25 index over corpus lines `{id, contents}` (title = first line, quotes stripped). */
 export function indexCorpus(corpus: Iterable<{ id: string; contents: string }>): Bm25Index {
   const docs = function* (): Iterable<IndexedDoc> {
-    for (const { id, contents } of corpus) {
-      const newline = contents.indexOf('\n');
-      const title = (newline < 0 ? contents : contents.slice(0, newline)).replace(/^"(.*)"$/u, '$1');
-      yield { id, title, text: newline < 0 ? '' : contents.slice(newline + 1) };
-    }
+    for (const { id, contents } of corpus) yield { id, ...splitContents(contents) };
   };
   return Bm25Index.build(docs());
 }

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { labQuestionSchema, readCorpus, readJsonl } from '../../data/index.js';
 import { formatTable, progressCallback } from '../../display/index.js';
 import { indexCorpus, measureRetrievalRates, rateRow } from '../../eval/index.js';
 import { parseOptions } from '../options.js';
@@ -25,13 +26,13 @@ export function registerLabStats(program: Command): void {
     .action(async (dir: string, raw: unknown) => {
       const options = parseOptions(Options, raw);
       const started = Date.now();
-      const corpus = await readJsonLines(join(dir, 'corpus.jsonl'));
-      const questions = await readJsonLines(join(dir, `${options.split}.jsonl`));
-      const index = indexCorpus(corpus as { id: string; contents: string }[]);
+      const corpus = await readCorpus(await existing(join(dir, 'corpus.jsonl'))).toArray();
+      const questions = await readJsonl(await existing(join(dir, `${options.split}.jsonl`)), labQuestionSchema).toArray();
+      const index = indexCorpus(corpus);
       const progress = progressCallback(`measuring BM25 rates (${options.split} split)`);
-      const rates = measureRetrievalRates(index, questions as { question: string }[], { k: options.k, onProgress: progress });
+      const rates = measureRetrievalRates(index, questions, { k: options.k, onProgress: progress });
       progress.finish();
-      const words = (corpus as { contents: string }[]).reduce((sum, p) => sum + p.contents.split(/\s+/u).length, 0);
+      const words = corpus.reduce((sum, p) => sum + p.contents.split(/\s+/u).length, 0);
       process.stdout.write(`${dir}: ${corpus.length} passages (${(words / corpus.length).toFixed(1)} words each), ${questions.length} ${options.split} questions\n`);
       process.stdout.write(`share of questions with every supporting passage in the BM25 top ${options.k}:\n\n`);
       process.stdout.write(`${formatTable(rates.map(rateRow))}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
@@ -43,18 +44,12 @@ export function registerLabStats(program: Command): void {
     });
 }
 
-async function readJsonLines(path: string): Promise<unknown[]> {
-  let text: string;
+/** The path, if it can be read; otherwise a usage error naming it and what was expected there. */
+async function existing(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+    await access(path);
+    return path;
+  } catch {
+    throw new UsageError(`cannot read ${path}: expected a lab world directory (s3lab lab-world --out DIR makes one)`);
   }
-  return text.split('\n').filter((l) => l.length > 0).map((line, i) => {
-    try {
-      return JSON.parse(line) as unknown;
-    } catch {
-      throw new UsageError(`${path}:${i + 1}: not valid JSON`);
-    }
-  });
 }

@@ -3,8 +3,9 @@
  * directory (`s3lab lab-world --check`) compare the same thing.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAll, writeFileAtomically } from '../formats/atomic-file.js';
 import { SPLITS, type LabWorld } from './generate.js';
 
 /** One JSON object per line, keys in insertion order, `\n` after every line. */
@@ -30,13 +31,10 @@ export function describeFile(content: string): FileEntry {
   return { bytes: buffer.length, lines: content.split('\n').length - 1, sha256: createHash('sha256').update(buffer).digest('hex') };
 }
 
-/** Writes every file next to its destination first, then renames: a crash never leaves a half-written file. */
+/** Writes each file atomically (temporary file, then rename): a crash never leaves a half-written file. */
 export async function writeFilesAtomically(dir: string, files: Map<string, string>): Promise<void> {
-  await mkdir(dir, { recursive: true });
   for (const [name, content] of files) {
-    const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-    await writeFile(temporary, content);
-    await rename(temporary, join(dir, name));
+    await writeFileAtomically(join(dir, name), (handle) => writeAll(handle, Buffer.from(content, 'utf8')));
   }
 }
 

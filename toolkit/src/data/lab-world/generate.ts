@@ -11,6 +11,7 @@
  * ```
  */
 import { z } from 'zod';
+import { qaRecordSchema } from '../formats/qa.js';
 import { buildWorld, type WorldSizes } from './build-world.js';
 import { QUESTION_TYPES, QuestionMaker, type LabQuestion, type QuestionType } from './questions.js';
 import { Random } from './random.js';
@@ -26,6 +27,13 @@ export interface LabPassage {
 export interface LabQuestionRecord extends LabQuestion {
   id: string;
 }
+
+/** A line of the lab world's train/dev/test JSONL, validated: the FlashRAG shape plus the world's own fields. */
+export const labQuestionSchema = qaRecordSchema.extend({
+  type: z.enum(QUESTION_TYPES as [QuestionType, ...QuestionType[]]),
+  supporting_facts: z.array(z.string()).min(1),
+  decomposition: z.array(z.string()).min(1),
+});
 
 export type SplitName = 'train' | 'dev' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'dev', 'test'];

@@ -1,4 +1,4 @@
-export { generateLabWorld, DEFAULT_SIZES, TYPE_MIX, SPLITS, LabWorldOptions } from './generate.js';
+export { generateLabWorld, DEFAULT_SIZES, TYPE_MIX, SPLITS, LabWorldOptions, labQuestionSchema } from './generate.js';
 export type { LabWorld, LabPassage, LabQuestionRecord, SplitName } from './generate.js';
 export { QUESTION_TYPES } from './questions.js';
 export type { LabQuestion, QuestionType } from './questions.js';

@@ -1,0 +1,60 @@
+/**
+ * QA JSONL in the FlashRAG shape: `{id, question, golden_answers: [...], ...}`. Fields
+ * beyond the known ones (`type`, `supporting_facts`, `metadata`, the lab world's
+ * `decomposition`, ...) are kept as they are.
+ */
+import { z } from 'zod';
+import { stripLikePython } from '../../text/normalize.js';
+import { recordIdSchema } from './corpus.js';
+import { readJsonl, type ReadJsonlOptions } from './jsonl.js';
+import type { RecordStream } from './record-stream.js';
+
+/** One QA record; unknown fields pass through. */
+export const qaRecordSchema = z.looseObject({
+  id: recordIdSchema,
+  question: z.string(),
+  golden_answers: z.array(z.string()),
+  /** Question type where a set has one (HotpotQA: `bridge`/`comparison`; the lab world: its kinds). */
+  type: z.string().optional(),
+  /** The passages or facts that support the answer; shape differs between sets. */
+  supporting_facts: z.unknown().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A question with its golden answers, and whatever else its set records. */
+export type QaRecord = z.output<typeof qaRecordSchema>;
+
+/**
+ * Streams the records of a FlashRAG-style QA JSONL file (see {@link readJsonl} for error
+ * handling). Questions are returned as written; apply {@link normalizeQuestion} where the
+ * s3 pipeline does.
+ *
+ * @example
+ * ```ts
+ * import { readQa } from '@s3lab/toolkit';
+ * for await (const { id, question, golden_answers } of readQa('datasets/lab/dev.jsonl')) {
+ *   console.log(id, question, golden_answers);
+ *   break;
+ * }
+ * ```
+ */
+export function readQa(path: string, options: ReadJsonlOptions = {}): RecordStream<QaRecord> {
+  return readJsonl(path, qaRecordSchema, options);
+}
+
+/**
+ * A question as the s3 data scripts store it: stripped (Python `str.strip()`
+ * whitespace) and ending in `?` (one is added when missing). Throws on a question that
+ * is empty after stripping, where the original script fails too.
+ *
+ * @example
+ * ```ts
+ * import { normalizeQuestion } from '@s3lab/toolkit';
+ * normalizeQuestion('  who wrote hamlet \n'); // 'who wrote hamlet?'
+ * ```
+ */
+export function normalizeQuestion(question: string): string {
+  const stripped = stripLikePython(question);
+  if (!stripped) throw new RangeError('a question cannot be empty');
+  return stripped.endsWith('?') ? stripped : `${stripped}?`;
+}
