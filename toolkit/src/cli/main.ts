@@ -8,6 +8,7 @@
  * npx s3lab lab-world --seed 1 --out /tmp/world
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerLabWorld } from './commands/lab-world.js';
 import { registerLabStats } from './commands/lab-stats.js';
@@ -17,11 +18,17 @@ import { UsageError } from './usage-error.js';
 export function buildProgram(): Command {
   const program = new Command('s3lab')
     .description('s3lab: study, reproduce and extend s3 (a search agent trained with RL, generator frozen)')
+    .version(toolkitVersion(), '-V, --version')
     .showHelpAfterError()
     .exitOverride();
   registerLabWorld(program);
   registerLabStats(program);
   return program;
+}
+
+function toolkitVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
