@@ -4,6 +4,8 @@ export interface Hit {
   title: string;
   text: string;
   score: number;
+  /** The corpus line's `contents` as stored, where the retriever keeps it (the server returns it verbatim). */
+  contents?: string;
 }
 
 /** A passage to index: title and text already split from the corpus line's `contents`. */
