@@ -9,6 +9,7 @@
  */
 export * from './text/index.js';
 export * from './data/index.js';
+export * from './models/index.js';
 export * from './retrieval/index.js';
 export * from './reward/index.js';
 export * from './agent/index.js';

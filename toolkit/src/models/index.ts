@@ -1,0 +1,14 @@
+/**
+ * Models: tokenizers from `tokenizer.json`, and sentence encoders run from ONNX on the CPU.
+ *
+ * @example
+ * ```ts
+ * import { loadEncoder, e5Query, e5Passage } from '@s3lab/toolkit';
+ * const encoder = await loadEncoder('datasets/models/lab-e5-small');
+ * const [q, p] = await encoder.encode([e5Query('Who founded Cuga Records?'), e5Passage('Cuga Records', 'Cuga Records was founded in 1843.')]);
+ * ```
+ */
+export { loadTokenizer, type TextTokenizer, type TokenizedText, type TokenizerOptions } from './tokenizer/index.js';
+export { loadEncoder, meanPoolNormalize, DEFAULT_MAX_LENGTH, type Encoder, type EncoderOptions } from './encoder/index.js';
+export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_PREFIX } from './e5.js';
+export { ModelFileError } from './model-files.js';

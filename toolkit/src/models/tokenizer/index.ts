@@ -1,0 +1,1 @@
+export { loadTokenizer, type TextTokenizer, type TokenizedText, type TokenizerOptions } from './tokenizer.js';
