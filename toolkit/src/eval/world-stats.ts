@@ -11,9 +11,7 @@
  * const stats = measureRetrievalRates(world.corpus, world.splits.test, { k: 3 });
  * ```
  */
-import { splitContents } from '../data/formats/corpus.js';
-import { Bm25Index } from '../retrieval/bm25.js';
-import type { IndexedDoc } from '../retrieval/types.js';
+import { Bm25Index } from '../retrieval/bm25/index.js';
 
 export interface StatsQuestion {
   question: string;
@@ -69,12 +67,9 @@ export function measureRetrievalRates(index: Bm25Index, questions: readonly Stat
   }));
 }
 
-/** Builds the BM25 index over corpus lines `{id, contents}` (title = first line, quotes stripped). */
+/** Builds the BM25 index over corpus lines `{id, contents}`, indexing `contents` whole as Pyserini does. */
 export function indexCorpus(corpus: Iterable<{ id: string; contents: string }>): Bm25Index {
-  const docs = function* (): Iterable<IndexedDoc> {
-    for (const { id, contents } of corpus) yield { id, ...splitContents(contents) };
-  };
-  return Bm25Index.build(docs());
+  return Bm25Index.build(corpus);
 }
 
 /** A rates row with the column names the CLI and the world README print. */

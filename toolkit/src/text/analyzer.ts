@@ -1,14 +1,17 @@
 /**
- * An English analyzer in the manner of Lucene's EnglishAnalyzer (the analyzer under Pyserini's
- * BM25 indexes): word tokens, possessive 's removed, lowercased, Lucene's English stop words
- * dropped, Porter stemming.
+ * The English analyzer under Pyserini's BM25 indexes (Anserini's DefaultEnglishAnalyzer, the same
+ * chain as Lucene's EnglishAnalyzer): StandardTokenizer (UAX#29 words) → EnglishPossessiveFilter
+ * (drops a trailing 's, ’s or ＇s) → LowerCaseFilter (per code point, as Java's
+ * Character.toLowerCase) → StopFilter (Lucene's English stop words) → PorterStemFilter.
+ * On the whole lab corpus it yields Lucene's terms token for token (test/retrieval/lucene-agreement.test.ts).
  *
  * @example
  * ```ts
  * analyze("The founder's cities were founded"); // ['founder', 'citi', 'were', 'found']
  * ```
  */
-import { stemmer } from 'stemmer';
+import { porterStem } from './porter-stemmer.js';
+import { standardTokenize } from './standard-tokenizer.js';
 
 /** Lucene's `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`. */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
@@ -16,21 +19,55 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they', 'this', 'to', 'was', 'will', 'with',
 ]);
 
-// Letters, marks and digits, with inner apostrophes kept ("o'neil"), as Unicode word segmentation does.
-const WORD = /[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}\p{N}_]+)*/gu;
+// eslint-disable-next-line no-control-regex
+const ASCII_ONLY = /^[\x00-\x7F]*$/;
+const POSSESSIVE_APOSTROPHES = new Set(["'", '\u2019', '\uFF07']);
 
-/** Lowercased word tokens, before stop words and stemming. */
+/** EnglishPossessiveFilter: strips a final apostrophe + s (either case), before lowercasing. */
+function stripPossessive(token: string): string {
+  const s = token.charCodeAt(token.length - 1);
+  if (token.length >= 2 && (s === 0x73 || s === 0x53) && POSSESSIVE_APOSTROPHES.has(token.charAt(token.length - 2))) {
+    return token.slice(0, -2);
+  }
+  return token;
+}
+
+/**
+ * Java's Character.toLowerCase per code point. String.prototype.toLowerCase differs on two
+ * points: it maps a final capital sigma to ς by context, and İ to "i̇" (two code points).
+ */
+function lowerCase(token: string): string {
+  if (ASCII_ONLY.test(token)) return token.toLowerCase();
+  let out = '';
+  for (const ch of token) out += ch === '\u0130' ? 'i' : ch.toLowerCase();
+  return out;
+}
+
+// Stemming is the costly step and words repeat: a bounded memo keeps it off the hot path.
+const STEM_CACHE_LIMIT = 1 << 18;
+let stemCache = new Map<string, string>();
+
+function stem(word: string): string {
+  let stemmed = stemCache.get(word);
+  if (stemmed === undefined) {
+    stemmed = porterStem(word);
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache = new Map();
+    stemCache.set(word, stemmed);
+  }
+  return stemmed;
+}
+
+/** Lowercased word tokens (possessives stripped), before stop words and stemming. */
 export function tokenizeWords(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
+  return standardTokenize(text).map((token) => lowerCase(stripPossessive(token)));
 }
 
 /** The analyzed terms of `text`, in order, for indexing and querying alike. */
 export function analyze(text: string): string[] {
   const terms: string[] = [];
-  for (let token of tokenizeWords(text)) {
-    if (token.endsWith("'s") || token.endsWith('’s')) token = token.slice(0, -2);
-    if (token.length === 0 || ENGLISH_STOP_WORDS.has(token)) continue;
-    terms.push(stemmer(token));
+  for (const token of standardTokenize(text)) {
+    const word = lowerCase(stripPossessive(token));
+    if (!ENGLISH_STOP_WORDS.has(word)) terms.push(stem(word));
   }
   return terms;
 }

@@ -1,0 +1,144 @@
+/**
+ * Builds the arrays of a BM25 index one passage at a time. Each passage is analyzed as Pyserini
+ * analyzes its `contents` field (the raw string, title line and quotes included), its term counts
+ * are appended to three compact columns (term, doc, freq: 10 bytes per distinct term of a passage,
+ * about 0.6 KiB per lab passage), and the text itself is not kept (the caller stores it).
+ * `finish()` sorts the columns by term with a counting sort (stable, so each term's doc numbers
+ * stay ascending) into the final arrays.
+ */
+import { analyze } from '../../text/analyzer.js';
+import { Growable } from './growable.js';
+import { compareCodePoints, FREQ_OVERFLOW, type Bm25Data } from './index-data.js';
+import { lengthToNorm, normInverseTable, averageLength } from './similarity.js';
+
+export interface Bm25Parameters {
+  k1: number;
+  b: number;
+}
+
+const encoder = new TextEncoder();
+
+export class Bm25Builder {
+  private readonly termIds = new Map<string, number>();
+  private readonly terms: string[] = [];
+  private readonly postingTerm = new Growable(Uint32Array, 1 << 16);
+  private readonly postingDoc = new Growable(Uint32Array, 1 << 16);
+  private readonly postingFreq = new Growable(Uint16Array, 1 << 16);
+  /** Frequencies that do not fit 16 bits, by posting number. */
+  private readonly bigFreqs = new Map<number, number>();
+  private readonly norms = new Growable(Uint8Array, 1 << 12);
+  private readonly idBytes = new Growable(Uint8Array, 1 << 16);
+  private readonly idOffsets = new Growable(Float64Array, 1 << 12);
+  private readonly counts = new Map<string, number>();
+  private docCount = 0;
+  private sumTotalTermFreq = 0;
+
+  constructor(private readonly parameters: Bm25Parameters) {
+    this.idOffsets.push(0);
+  }
+
+  get documents(): number {
+    return this.norms.length;
+  }
+
+  /** Bytes the builder holds now (the columns, spare capacity included; the term map is estimated). */
+  get heldBytes(): number {
+    const columns = [this.postingTerm, this.postingDoc, this.postingFreq, this.norms, this.idBytes, this.idOffsets];
+    return columns.reduce((sum, c) => sum + c.bytes, 0) + this.terms.length * 80;
+  }
+
+  /** Indexes one passage; its doc number is the number of passages added before it. */
+  add(id: string, contents: string): void {
+    const doc = this.norms.length;
+    const terms = analyze(contents);
+    this.counts.clear();
+    for (const term of terms) this.counts.set(term, (this.counts.get(term) ?? 0) + 1);
+    for (const [term, freq] of this.counts) {
+      let termId = this.termIds.get(term);
+      if (termId === undefined) {
+        termId = this.terms.length;
+        this.termIds.set(term, termId);
+        this.terms.push(term);
+      }
+      if (freq > 0xffff) this.bigFreqs.set(this.postingFreq.length, freq);
+      this.postingTerm.push(termId);
+      this.postingDoc.push(doc);
+      this.postingFreq.push(Math.min(freq, 0xffff));
+    }
+    if (this.postingDoc.length >= 2 ** 32) throw new RangeError('more than 2^32 postings: split the corpus into several indexes');
+    this.norms.push(lengthToNorm(terms.length));
+    if (terms.length > 0) this.docCount++;
+    this.sumTotalTermFreq += terms.length;
+    for (const byte of encoder.encode(id)) this.idBytes.push(byte);
+    this.idOffsets.push(this.idBytes.length);
+  }
+
+  /** The finished index arrays; the builder is empty afterwards. */
+  finish(): Bm25Data {
+    const { k1, b } = this.parameters;
+    const numTerms = this.terms.length;
+    // Rank of each term in code point (= UTF-8 byte) order.
+    const order = Array.from({ length: numTerms }, (_, i) => i).sort((x, y) => compareCodePoints(this.terms[x] as string, this.terms[y] as string));
+    const rank = new Uint32Array(numTerms);
+    order.forEach((termId, r) => (rank[termId] = r));
+
+    const termOf = this.postingTerm.take();
+    const docs = this.postingDoc.take();
+    const freqs16 = this.postingFreq.take();
+    const numPostings = docs.length;
+    const termStarts = new Uint32Array(numTerms + 1);
+    for (let p = 0; p < numPostings; p++) {
+      const slot = (rank[termOf[p] as number] as number) + 1;
+      termStarts[slot] = (termStarts[slot] as number) + 1;
+    }
+    for (let t = 0; t < numTerms; t++) termStarts[t + 1] = (termStarts[t + 1] as number) + (termStarts[t] as number);
+
+    const norms = this.norms.take();
+    const avgdl = averageLength(this.sumTotalTermFreq, this.docCount);
+    const normInverse = normInverseTable(k1, b, avgdl);
+    const postingDocs = new Uint32Array(numPostings);
+    const postingFreqs = new Uint8Array(numPostings);
+    const termMaxTf = new Float32Array(numTerms);
+    const overflow: [number, number][] = [];
+    const cursor = termStarts.slice(0, numTerms);
+    for (let p = 0; p < numPostings; p++) {
+      const t = rank[termOf[p] as number] as number;
+      const at = (cursor[t] as number);
+      cursor[t] = at + 1;
+      const doc = docs[p] as number;
+      const freq = this.bigFreqs.get(p) ?? (freqs16[p] as number);
+      postingDocs[at] = doc;
+      postingFreqs[at] = Math.min(freq, FREQ_OVERFLOW);
+      if (freq >= FREQ_OVERFLOW) overflow.push([at, freq]);
+      const tf = Math.fround(freq * (normInverse[norms[doc] as number] as number));
+      if (tf > (termMaxTf[t] as number)) termMaxTf[t] = tf;
+    }
+    overflow.sort((x, y) => x[0] - y[0]);
+
+    const termBytes = new Growable(Uint8Array, 1 << 16);
+    const termOffsets = new Uint32Array(numTerms + 1);
+    order.forEach((termId, r) => {
+      for (const byte of encoder.encode(this.terms[termId] as string)) termBytes.push(byte);
+      termOffsets[r + 1] = termBytes.length;
+    });
+
+    const data: Bm25Data = {
+      stats: { documents: norms.length, docCount: this.docCount, sumTotalTermFreq: this.sumTotalTermFreq, terms: numTerms, postings: numPostings, k1, b },
+      termBytes: termBytes.take(),
+      termOffsets,
+      termStarts,
+      termMaxTf,
+      postingDocs,
+      postingFreqs,
+      freqOverflowAt: Uint32Array.from(overflow, (o) => o[0]),
+      freqOverflowValue: Uint32Array.from(overflow, (o) => o[1]),
+      norms,
+      idBytes: this.idBytes.take(),
+      idOffsets: this.idOffsets.take(),
+    };
+    this.termIds.clear();
+    this.terms.length = 0;
+    this.bigFreqs.clear();
+    return data;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The on-disk BM25 index: a directory with two files.
+ *
+ * `bm25.bin`: the 8 bytes `S3LBM25\n`, a little-endian uint32 header length, the header (UTF-8
+ * JSON: format version, statistics, parameters, analyzer, and for every section its offset, byte
+ * length and element type), then the sections, each 8-byte aligned and little-endian, exactly the
+ * arrays of {@link Bm25Arrays} plus `contentsOffsets` (Float64, documents + 1) into the second file.
+ * Opening reads each section straight into its typed array (one read per section, no parsing, no
+ * per-term objects), into SharedArrayBuffers when worker threads will share them.
+ *
+ * `contents.bin`: every passage's `contents` in UTF-8, concatenated in corpus order; read per hit
+ * (or loaded whole when small), so a wiki-scale corpus text stays on disk.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import type { Bm25Arrays, Bm25Data, Bm25Stats } from './index-data.js';
+
+export const INDEX_FILE = 'bm25.bin';
+export const CONTENTS_FILE = 'contents.bin';
+const MAGIC = Buffer.from('S3LBM25\n', 'latin1');
+const FORMAT_VERSION = 1;
+export const ANALYZER_NAME = 'lucene8-english: StandardTokenizer > EnglishPossessiveFilter > LowerCaseFilter > StopFilter(english) > PorterStemFilter';
+
+type ElementType = 'u8' | 'u32' | 'f32' | 'f64';
+const SECTIONS: readonly (readonly [keyof Bm25Arrays | 'contentsOffsets', ElementType])[] = [
+  ['termBytes', 'u8'], ['termOffsets', 'u32'], ['termStarts', 'u32'], ['termMaxTf', 'f32'],
+  ['postingDocs', 'u32'], ['postingFreqs', 'u8'], ['freqOverflowAt', 'u32'], ['freqOverflowValue', 'u32'],
+  ['norms', 'u8'], ['idBytes', 'u8'], ['idOffsets', 'f64'], ['contentsOffsets', 'f64'],
+];
+const CONSTRUCTORS = { u8: Uint8Array, u32: Uint32Array, f32: Float32Array, f64: Float64Array } as const;
+
+interface Header {
+  format: 's3lab-bm25';
+  version: number;
+  analyzer: string;
+  stats: Bm25Stats;
+  sections: Record<string, { offset: number; bytes: number; type: ElementType }>;
+}
+
+/** Writes bm25.bin (atomically: a reader never sees half an index). contents.bin is written by the caller. */
+export async function writeIndexFile(dir: string, data: Bm25Data, contentsOffsets: Float64Array): Promise<number> {
+  const arrays: Record<string, ArrayBufferView> = { ...data, contentsOffsets } as unknown as Record<string, ArrayBufferView>;
+  const sections: Header['sections'] = {};
+  let offset = 0;
+  for (const [name, type] of SECTIONS) {
+    const bytes = (arrays[name] as ArrayBufferView).byteLength;
+    sections[name] = { offset, bytes, type };
+    offset = align8(offset + bytes);
+  }
+  const header: Header = { format: 's3lab-bm25', version: FORMAT_VERSION, analyzer: ANALYZER_NAME, stats: data.stats, sections };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(align8(MAGIC.length + 4 + headerBytes.length));
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
+  headerBytes.copy(prefix, MAGIC.length + 4);
+  const path = join(dir, INDEX_FILE);
+  await writeFileAtomically(path, async (handle) => {
+    await writeAll(handle, prefix);
+    let written = 0;
+    for (const [name] of SECTIONS) {
+      const view = arrays[name] as ArrayBufferView;
+      const section = sections[name] as { offset: number };
+      if (section.offset > written) await writeAll(handle, new Uint8Array(section.offset - written));
+      await writeAll(handle, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      written = section.offset + view.byteLength;
+    }
+  });
+  return prefix.length + offset;
+}
+
+/** Reads bm25.bin; with `shared`, every array lives in a SharedArrayBuffer that worker threads can use without copies. */
+export async function readIndexFile(dir: string, shared: boolean): Promise<{ data: Bm25Data; contentsOffsets: Float64Array }> {
+  const path = join(dir, INDEX_FILE);
+  const handle = await open(path, 'r');
+  try {
+    const start = Buffer.alloc(MAGIC.length + 4);
+    await readExactly(handle, start, 0, path);
+    if (!start.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path} is not an s3lab BM25 index (bad magic bytes)`);
+    const headerLength = start.readUInt32LE(MAGIC.length);
+    const headerBytes = Buffer.alloc(headerLength);
+    await readExactly(handle, headerBytes, start.length, path);
+    const header = JSON.parse(headerBytes.toString('utf8')) as Header;
+    if (header.format !== 's3lab-bm25' || header.version !== FORMAT_VERSION) {
+      throw new Error(`${path}: unsupported index format ${header.format} v${header.version} (this s3lab reads v${FORMAT_VERSION}); rebuild the index`);
+    }
+    const base = align8(start.length + headerLength);
+    const arrays: Record<string, ArrayBufferView> = {};
+    for (const [name, type] of SECTIONS) {
+      const section = header.sections[name];
+      if (!section || section.type !== type) throw new Error(`${path}: section ${name} missing or of the wrong type`);
+      // The typings of this TypeScript lib do not let typed arrays take a SharedArrayBuffer; Node does.
+      const buffer = (shared ? new SharedArrayBuffer(section.bytes) : new ArrayBuffer(section.bytes)) as ArrayBuffer;
+      await readExactly(handle, new Uint8Array(buffer), base + section.offset, path);
+      arrays[name] = new CONSTRUCTORS[type](buffer);
+    }
+    const { contentsOffsets, ...rest } = arrays;
+    return { data: { stats: header.stats, ...(rest as unknown as Bm25Arrays) }, contentsOffsets: contentsOffsets as Float64Array };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readExactly(handle: FileHandle, target: Uint8Array, position: number, path: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    // Reads are capped below 2 GiB: larger single reads fail on Linux.
+    const length = Math.min(target.length - done, 1 << 30);
+    const { bytesRead } = await handle.read(target, done, length, position + done);
+    if (bytesRead === 0) throw new Error(`${path} is truncated`);
+    done += bytesRead;
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}

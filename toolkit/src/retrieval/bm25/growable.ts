@@ -1,0 +1,43 @@
+/** Typed arrays that grow by doubling: compact append-only columns for the index builder. */
+type TypedArray = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+type TypedArrayConstructor<T extends TypedArray> = new (length: number) => T;
+
+export class Growable<T extends TypedArray> {
+  private buffer: T;
+  length = 0;
+
+  constructor(private readonly make: TypedArrayConstructor<T>, capacity = 1024) {
+    this.buffer = new make(capacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      const bigger = new this.make(this.buffer.length * 2);
+      bigger.set(this.buffer as never);
+      this.buffer = bigger;
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.buffer[i] as number;
+  }
+
+  /** A view of the filled part (no copy); valid until the next push. */
+  view(): T {
+    return this.buffer.subarray(0, this.length) as T;
+  }
+
+  /** The filled part as an exactly sized array, and the spare capacity freed. */
+  take(): T {
+    const out = this.buffer.length === this.length ? this.buffer : (this.buffer.slice(0, this.length) as T);
+    this.buffer = new this.make(1);
+    this.length = 0;
+    return out;
+  }
+
+  /** Bytes held, spare capacity included. */
+  get bytes(): number {
+    return this.buffer.byteLength;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Builds a dense index in a directory from batches of vectors, resumably: every batch is
+ * committed to a checkpoint (see `checkpoint.ts`), and running the same build again after
+ * an interruption (an error, an abort, kill -9) continues where the last commit left off.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BuildCheckpoint, PARTIAL_DIR } from './checkpoint.js';
+import { DenseIndex, type DenseIndexOptions } from './dense-index.js';
+import type { ResumePoint } from './encode.js';
+import { configDifferences, readManifest, type DenseConfig } from './manifest.js';
+import { packBatch, type DenseBatch, type PackedBatch } from './vectors.js';
+
+/**
+ * Batches of `{id, vector}`: an iterable that starts at the first passage every time (rows
+ * already in the checkpoint are skipped, their ids checked), or a function that starts
+ * where the checkpoint ends (so that skipped passages cost nothing; see `encodePassages`).
+ */
+export type DenseSource =
+  | AsyncIterable<DenseBatch>
+  | Iterable<DenseBatch>
+  | ((resume: ResumePoint) => AsyncIterable<DenseBatch> | Iterable<DenseBatch>);
+
+/** Reported after every committed batch. */
+export interface DenseBuildProgress {
+  /** Rows in the index so far. */
+  done: number;
+  /** Rows that came from the checkpoint (0 for a fresh build). */
+  resumedFrom: number;
+  /** `options.total`, when given. */
+  total: number | undefined;
+  /** Since this run started. */
+  seconds: number;
+  /** Rows added by this run per second. */
+  rowsPerSecond: number;
+}
+
+/** Options of {@link buildDenseIndex}. */
+export interface DenseBuildOptions extends DenseIndexOptions {
+  /** Where the index goes (index.faiss, ids.txt, manifest.json) and its checkpoint (.partial/) meanwhile. */
+  directory: string;
+  /** Rows between commits; 0 (default) commits after every batch, so a kill loses at most one. */
+  checkpointEvery?: number;
+  /** For factories that need training (IVF, PQ): train on the first this many vectors; default 65536. */
+  trainingSize?: number;
+  /** Passages expected in all, for progress. */
+  total?: number;
+  onProgress?: (progress: DenseBuildProgress) => void;
+  /** Stops after the current batch, commits, and rejects with the signal's reason; run again to resume. */
+  signal?: AbortSignal;
+}
+
+const buildSchema = z.object({
+  directory: z.string().min(1),
+  dimension: z.number().int().min(1),
+  factory: z.string().min(1).default('Flat'),
+  metric: z.enum(['inner_product', 'l2']).default('inner_product'),
+  encoder: z.string().default(''),
+  checkpointEvery: z.number().int().min(0).default(0),
+  trainingSize: z.number().int().min(1).default(65_536),
+  total: z.number().int().min(0).optional(),
+});
+
+/** Rows read back from the checkpoint per FAISS add when resuming. */
+const REPLAY_ROWS = 16_384;
+
+/**
+ * Builds (or finishes, or just opens) the dense index in `options.directory`.
+ * A directory that already holds a finished index with the same settings is loaded as is.
+ *
+ * @example
+ * ```ts
+ * import { buildDenseIndex } from '@s3lab/toolkit';
+ * async function* batches() {
+ *   yield [{ id: 'a', vector: new Float32Array([1, 0]) }, { id: 'b', vector: new Float32Array([0, 1]) }];
+ * }
+ * const index = await buildDenseIndex(batches(), { directory: '/tmp/toy-index', dimension: 2, onProgress: (p) => console.log(p.done) });
+ * console.log(index.size); // 2
+ * ```
+ */
+export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<DenseIndex> {
+  const settings = buildSchema.parse(options);
+  const config: DenseConfig = { dimension: settings.dimension, metric: settings.metric, factory: settings.factory, encoder: settings.encoder };
+  const finished = await openFinished(settings.directory, config);
+  if (finished) return finished;
+
+  const checkpoint = await BuildCheckpoint.open(settings.directory, config);
+  try {
+    const index = await restore(checkpoint, config);
+    const resumedFrom = checkpoint.count;
+    const started = performance.now();
+    let sinceCommit = 0;
+    let untrained: PackedBatch[] | null = index.faiss.isTrained ? null : [];
+
+    const addBatch = async (batch: PackedBatch) => {
+      await index.add(batch.ids, batch.vectors); // first: FAISS rejects bad vectors before they reach the checkpoint
+      await checkpoint.append(batch.ids, batch.vectors);
+      sinceCommit += batch.ids.length;
+      if (sinceCommit >= settings.checkpointEvery) {
+        await checkpoint.commit();
+        sinceCommit = 0;
+        const seconds = (performance.now() - started) / 1000;
+        options.onProgress?.({ done: checkpoint.count, resumedFrom, total: settings.total, seconds, rowsPerSecond: (checkpoint.count - resumedFrom) / seconds });
+      }
+    };
+    // Factories that learn from data: hold the first batches until there are enough to train on.
+    const trainOn = async (batches: PackedBatch[]) => {
+      const rows = batches.reduce((sum, b) => sum + b.ids.length, 0);
+      const sample = new Float32Array(rows * config.dimension);
+      let offset = 0;
+      for (const b of batches) {
+        sample.set(b.vectors, offset);
+        offset += b.vectors.length;
+      }
+      await index.train(sample);
+      await index.faiss.write(checkpoint.trainedIndexPath);
+      await checkpoint.markTrained();
+      untrained = null;
+      for (const b of batches) await addBatch(b);
+    };
+
+    for await (const raw of startAt(source, index, config.dimension)) {
+      const batch = packBatch(raw, config.dimension);
+      if (batch.ids.length === 0) continue;
+      if (untrained) {
+        untrained.push(batch);
+        if (untrained.reduce((sum, b) => sum + b.ids.length, 0) >= settings.trainingSize) await trainOn(untrained);
+      } else {
+        await addBatch(batch);
+      }
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('the build was aborted');
+    }
+    if (untrained && (untrained as PackedBatch[]).length > 0) await trainOn(untrained);
+    await checkpoint.commit();
+    await index.save(settings.directory);
+    await checkpoint.remove();
+    return index;
+  } catch (error) {
+    // Whole batches appended before the failure are kept: commit them, then let the caller see the error.
+    await checkpoint.commit().catch(() => undefined);
+    await checkpoint.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The finished index in `directory` when it has one with `config`; throws if it holds a different one. */
+async function openFinished(directory: string, config: DenseConfig): Promise<DenseIndex | undefined> {
+  const manifest = await readManifest(directory);
+  if (!manifest) return undefined;
+  const differences = configDifferences(manifest, config);
+  if (differences.length > 0) {
+    throw new Error(`${directory} already holds a dense index built differently (${differences.join('; ')}); delete it or build into another directory`);
+  }
+  // A crash between saving the index and deleting the checkpoint leaves both; the index wins.
+  await rm(join(directory, PARTIAL_DIR), { recursive: true, force: true });
+  return DenseIndex.load(directory);
+}
+
+/** A DenseIndex holding the checkpoint's committed rows. */
+async function restore(checkpoint: BuildCheckpoint, config: DenseConfig): Promise<DenseIndex> {
+  const index = checkpoint.trained
+    ? await DenseIndex.fromFaissFile(checkpoint.trainedIndexPath, { factory: config.factory, encoder: config.encoder })
+    : DenseIndex.create(config);
+  if (!index.faiss.isTrained && checkpoint.count > 0) throw new Error(`${checkpoint.directory} has rows but no trained index; delete it to start over`);
+  const ids = await checkpoint.committedIds();
+  let row = 0;
+  for await (const chunk of checkpoint.committedVectors(REPLAY_ROWS)) {
+    const rows = chunk.length / config.dimension;
+    await index.add(ids.slice(row, row + rows), chunk);
+    row += rows;
+  }
+  return index;
+}
+
+/** The source's batches from the end of what `index` holds (the checkpoint's rows) on. */
+async function* startAt(source: DenseSource, index: DenseIndex, dimension: number): AsyncGenerator<DenseBatch> {
+  const done = index.size;
+  const idOf = (row: number) => index.idOf(row);
+  if (typeof source === 'function') {
+    yield* source({ done, idOf });
+    return;
+  }
+  let row = 0;
+  for await (const raw of source) {
+    const batch = packBatch(raw, dimension);
+    const skip = Math.min(Math.max(done - row, 0), batch.ids.length);
+    for (let i = 0; i < skip; i++) {
+      if (batch.ids[i] !== idOf(row + i)) {
+        throw new Error(`row ${row + i} has id ${JSON.stringify(batch.ids[i])}, but the checkpoint has ${JSON.stringify(idOf(row + i))} there: not the input the build started with`);
+      }
+    }
+    row += batch.ids.length;
+    if (skip === batch.ids.length) continue;
+    yield skip === 0 ? batch : { ids: batch.ids.slice(skip), vectors: batch.vectors.subarray(skip * dimension) };
+  }
+  if (row < done) throw new Error(`the input has ${row} rows, but the checkpoint already holds ${done}: not the input the build started with`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The files of a saved dense index and the small JSON manifest that describes them:
+ *
+ * ```
+ * <dir>/index.faiss     the FAISS index (FAISS's own format; Python's faiss.read_index reads it)
+ * <dir>/ids.txt         passage id of each row, one per line (absent when ids are the row numbers)
+ * <dir>/manifest.json   {"format", "version", "dimension", "metric", "factory", "count", "encoder", "idsAreRows"}
+ * ```
+ *
+ * The manifest is written last, so a directory with a manifest holds a complete index.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DataFormatError, describeZodIssues } from '../../data/formats/problems.js';
+import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+
+export const INDEX_FILE = 'index.faiss';
+export const IDS_FILE = 'ids.txt';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** What an index was built with; a resumed build must match it exactly. */
+export const denseConfigSchema = z.object({
+  dimension: z.number().int().min(1),
+  metric: z.enum(['inner_product', 'l2']),
+  /** FAISS index_factory string, e.g. "Flat". */
+  factory: z.string().min(1),
+  /** Name of the encoder that made the vectors, e.g. "intfloat/e5-base-v2"; '' when unknown. */
+  encoder: z.string(),
+});
+export type DenseConfig = z.output<typeof denseConfigSchema>;
+
+export const denseManifestSchema = denseConfigSchema.extend({
+  format: z.literal('s3lab-dense-index'),
+  version: z.literal(1),
+  /** Rows in the index. */
+  count: z.number().int().min(0),
+  /** True when row r's id is String(r) (wiki-18's numbering), so no ids.txt is kept. */
+  idsAreRows: z.boolean(),
+});
+export type DenseManifest = z.output<typeof denseManifestSchema>;
+
+/** The manifest of the index in `directory`, or undefined if it has none. */
+export async function readManifest(directory: string): Promise<DenseManifest | undefined> {
+  const file = join(directory, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new DataFormatError({ file, line: 1, reason: 'invalid JSON' });
+  }
+  const parsed = denseManifestSchema.safeParse(json);
+  if (!parsed.success) throw new DataFormatError({ file, line: 1, reason: describeZodIssues(parsed.error.issues) });
+  return parsed.data;
+}
+
+export async function writeManifest(directory: string, manifest: DenseManifest): Promise<void> {
+  const text = `${JSON.stringify(denseManifestSchema.parse(manifest), null, 2)}\n`;
+  await writeFileAtomically(join(directory, MANIFEST_FILE), (handle) => writeAll(handle, Buffer.from(text)));
+}
+
+/** The fields of two configs that differ, as `field: a ≠ b` (empty when they match). */
+export function configDifferences(a: DenseConfig, b: DenseConfig): string[] {
+  return (['dimension', 'metric', 'factory', 'encoder'] as const)
+    .filter((key) => a[key] !== b[key])
+    .map((key) => `${key}: ${JSON.stringify(a[key])} ≠ ${JSON.stringify(b[key])}`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Index directories made by `s3lab index bm25|dense` describe themselves in `retriever.json`,
+ * so that `s3lab serve retriever --index DIR` (and notebooks) open any of them in one call.
+ *
+ * @example
+ * ```ts
+ * const { retriever, documents, name } = await openRetriever('indexes/lab-bm25');
+ * ```
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { readCorpus } from '../data/formats/corpus.js';
+import { loadEncoder } from '../models/index.js';
+import { openBm25Index } from './bm25/index.js';
+import { DenseIndex } from './dense/dense-index.js';
+import { DenseRetriever } from './dense/retriever.js';
+import type { Retriever } from './types.js';
+
+export const RETRIEVER_FILE = 'retriever.json';
+
+export const retrieverDescriptionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('bm25') }),
+  z.object({
+    kind: z.literal('dense'),
+    /** The corpus the passages are read from (absolute path). */
+    corpus: z.string(),
+    /** The encoder directory (absolute path). */
+    encoder: z.string(),
+    queryPrefix: z.string(),
+    passagePrefix: z.string(),
+    maxLength: z.number().int().positive(),
+  }),
+]);
+export type RetrieverDescription = z.infer<typeof retrieverDescriptionSchema>;
+
+export async function writeRetrieverDescription(dir: string, description: RetrieverDescription): Promise<void> {
+  await writeFile(join(dir, RETRIEVER_FILE), `${JSON.stringify(description, null, 2)}\n`);
+}
+
+export interface OpenedRetriever {
+  retriever: Retriever;
+  kind: RetrieverDescription['kind'];
+  documents: number;
+  name: string;
+  close(): Promise<void>;
+}
+
+/** Opens the index in `dir` as a `Retriever`, whatever its kind. */
+export async function openRetriever(dir: string): Promise<OpenedRetriever> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, RETRIEVER_FILE), 'utf8');
+  } catch {
+    throw new Error(`${dir} has no ${RETRIEVER_FILE}: expected a directory made by "s3lab index bm25" or "s3lab index dense"`);
+  }
+  const description = retrieverDescriptionSchema.parse(JSON.parse(text));
+  if (description.kind === 'bm25') {
+    const index = await openBm25Index(dir);
+    return { retriever: index, kind: 'bm25', documents: index.size, name: `bm25 ${resolve(dir)}`, close: () => index.close() };
+  }
+  const [index, encoder, passages] = await Promise.all([
+    DenseIndex.load(dir),
+    loadEncoder(description.encoder, { maxLength: description.maxLength }),
+    readCorpus(description.corpus).toArray(),
+  ]);
+  const retriever = new DenseRetriever({ index, encode: (texts) => encoder.encode(texts), passages, queryPrefix: description.queryPrefix });
+  return {
+    retriever, kind: 'dense', documents: index.size, name: `dense ${resolve(dir)} (${description.encoder})`,
+    close: () => encoder.dispose(),
+  };
+}
