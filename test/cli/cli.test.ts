@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ describe('s3lab CLI', () => {
   test('--help lists every command, and every command has its own --help', () => {
     const top = s3lab('--help');
     assert.equal(top.status, 0);
-    for (const command of ['lab-world', 'lab-stats']) {
+    for (const command of ['lab-world', 'lab-stats', 'index', 'serve']) {
       assert.match(top.stdout, new RegExp(command, 'u'));
       const help = s3lab(command, '--help');
       assert.equal(help.status, 0, help.stderr);
@@ -62,5 +63,55 @@ describe('s3lab CLI', () => {
     const written = JSON.parse(await readFile(json, 'utf8')) as { rates: { type: string }[] };
     assert.ok(written.rates.some((r) => r.type === 'all'));
     assert.equal(s3lab('lab-stats', join(dir, 'missing')).status, 2);
+  });
+
+  test('index bm25 then serve retriever answers the s3 retrieval API until stopped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-serve-'));
+    dirs.push(dir);
+    assert.equal(s3lab('lab-world', '--seed', '3', '--scale', '0.05', '--out', dir).status, 0);
+    const built = s3lab('index', 'bm25', '--corpus', join(dir, 'corpus.jsonl'), '--out', join(dir, 'bm25'));
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /BM25 index of \d+ passages/u);
+
+    const server = spawn(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'serve', 'retriever', '--index', join(dir, 'bm25'), '--port', '0', '--quiet'], { cwd: root });
+    try {
+      const [line] = (await once(server.stdout, 'data')) as [Buffer];
+      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/retrieve/u.exec(line.toString())?.[1];
+      assert.ok(url, line.toString());
+      const response = await fetch(`${url}/retrieve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: ['Who founded it?', 'river'], return_scores: true }) });
+      const body = (await response.json()) as { result: { document: { id: string; contents: string }; score: number }[][] };
+      assert.equal(body.result.length, 2);
+      assert.equal(body.result[1]?.length, 3, 'default topk 3');
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+    const missing = s3lab('serve', 'retriever', '--index', join(dir, 'nothing-here'));
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /retriever\.json/u);
+  });
+
+  test('index dense encodes a corpus with the lab encoder; openRetriever serves it; a second run resumes as finished', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-dense-'));
+    dirs.push(dir);
+    assert.equal(s3lab('lab-world', '--seed', '3', '--scale', '0.02', '--out', dir).status, 0);
+    const args = ['index', 'dense', '--corpus', join(dir, 'corpus.jsonl'), '--encoder', join(root, 'datasets/models/lab-e5-small'), '--out', join(dir, 'dense'), '--batch-size', '64'];
+    const built = s3lab(...args);
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /dense index of \d+ passages \(192 dimensions, Flat\)/u);
+    assert.equal(s3lab(...args).status, 0, 'a finished index is opened, not rebuilt');
+
+    const { openRetriever } = await import('@s3lab/toolkit');
+    const opened = await openRetriever(join(dir, 'dense'));
+    try {
+      assert.equal(opened.kind, 'dense');
+      const question = (await readFile(join(dir, 'test.jsonl'), 'utf8')).split('\n')[0] ?? '';
+      const { question: text } = JSON.parse(question) as { question: string };
+      const [hits] = await opened.retriever.search([text], 5);
+      assert.equal(hits?.length, 5);
+      assert.ok(hits?.every((h) => typeof h.contents === 'string' && h.score <= 1.0001));
+    } finally {
+      await opened.close();
+    }
   });
 });

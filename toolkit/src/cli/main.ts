@@ -12,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerLabWorld } from './commands/lab-world.js';
 import { registerLabStats } from './commands/lab-stats.js';
+import { registerIndexCommands } from './commands/index-commands.js';
+import { registerServe } from './commands/serve.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLabWorld(program);
   registerLabStats(program);
+  registerIndexCommands(program);
+  registerServe(program);
   return program;
 }
 

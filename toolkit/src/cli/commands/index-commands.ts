@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { readCorpus } from '../../data/index.js';
+import { progressCallback } from '../../display/index.js';
+import { E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, loadEncoder } from '../../models/index.js';
+import { buildBm25Index } from '../../retrieval/bm25/index.js';
+import { buildDenseIndex, encodePassages } from '../../retrieval/dense/index.js';
+import { writeRetrieverDescription } from '../../retrieval/open-index.js';
+import { parseOptions } from '../options.js';
+
+const Bm25Options = z.object({
+  corpus: z.string().min(1),
+  out: z.string().min(1),
+  k1: z.coerce.number().positive(),
+  b: z.coerce.number().min(0).max(1),
+});
+
+const DenseOptions = z.object({
+  corpus: z.string().min(1),
+  encoder: z.string().min(1),
+  out: z.string().min(1),
+  factory: z.string().min(1),
+  batchSize: z.coerce.number().int().min(1).max(65_536),
+  maxLength: z.coerce.number().int().min(8).max(8192),
+  prefixes: z.boolean(),
+});
+
+/** Counts lines cheaply so that progress can show a total and an ETA. */
+async function countPassages(corpus: string): Promise<number> {
+  let n = 0;
+  for await (const _ of readCorpus(corpus, { onError: () => undefined })) n++;
+  return n;
+}
+
+export function registerIndexCommands(program: Command): void {
+  const index = program.command('index').description('build retrieval indexes from a corpus JSONL ({"id", "contents"} lines)')
+    .addHelpText('after', '\nExample:\n  s3lab index bm25 --corpus datasets/lab/corpus.jsonl --out indexes/lab-bm25');
+
+  index
+    .command('bm25')
+    .description('build a Lucene-compatible BM25 index (streaming, bounded memory, compact binary format)')
+    .requiredOption('--corpus <file>', 'corpus JSONL')
+    .requiredOption('--out <dir>', 'index directory to write')
+    .option('--k1 <x>', 'BM25 k1 (Pyserini default)', '0.9')
+    .option('--b <x>', 'BM25 b (Pyserini default)', '0.4')
+    .addHelpText('after', '\nExample:\n  s3lab index bm25 --corpus datasets/lab/corpus.jsonl --out indexes/lab-bm25')
+    .action(async (raw: unknown) => {
+      const options = parseOptions(Bm25Options, raw);
+      const progress = progressCallback(`indexing ${options.corpus}`);
+      const result = await buildBm25Index({ corpusPath: options.corpus, outDir: options.out, k1: options.k1, b: options.b, onProgress: (done) => progress(done, undefined), progressEvery: 2000 });
+      progress.finish();
+      await writeRetrieverDescription(options.out, { kind: 'bm25' });
+      process.stdout.write(`BM25 index of ${result.docCount} passages in ${options.out}: ${(result.indexBytes / 2 ** 20).toFixed(1)} MiB, ${result.seconds.toFixed(1)} s\n`);
+    });
+
+  index
+    .command('dense')
+    .description('encode a corpus with an ONNX encoder and build a FAISS index (resumable: run again to continue)')
+    .requiredOption('--corpus <file>', 'corpus JSONL')
+    .requiredOption('--encoder <dir>', 'encoder directory (config.json, tokenizer.json, model.onnx)')
+    .requiredOption('--out <dir>', 'index directory to write')
+    .option('--factory <string>', 'FAISS index factory string (inner product)', 'Flat')
+    .option('--batch-size <n>', 'passages per encoder call and per checkpoint', '256')
+    .option('--max-length <n>', 'tokens per text, special tokens included', '256')
+    .option('--no-prefixes', 'do not add e5\'s "query: " / "passage: " prefixes')
+    .addHelpText('after', '\nExample:\n  s3lab index dense --corpus datasets/lab/corpus.jsonl --encoder datasets/models/lab-e5-small --out indexes/lab-dense')
+    .action(async (raw: unknown) => {
+      const options = parseOptions(DenseOptions, raw);
+      const encoder = await loadEncoder(options.encoder, { maxLength: options.maxLength });
+      try {
+        const total = await countPassages(options.corpus);
+        const progress = progressCallback(`encoding ${options.corpus}`);
+        const passagePrefix = options.prefixes ? E5_PASSAGE_PREFIX : '';
+        const source = encodePassages(readCorpus(options.corpus), (texts) => encoder.encode(texts), { dimension: encoder.dimension, batchSize: options.batchSize, prefix: passagePrefix });
+        const built = await buildDenseIndex(source, {
+          directory: options.out, dimension: encoder.dimension, factory: options.factory, encoder: resolve(options.encoder), total,
+          onProgress: (p) => progress(p.done, total),
+        });
+        progress.finish();
+        await writeRetrieverDescription(options.out, {
+          kind: 'dense', corpus: resolve(options.corpus), encoder: resolve(options.encoder),
+          queryPrefix: options.prefixes ? E5_QUERY_PREFIX : '', passagePrefix, maxLength: options.maxLength,
+        });
+        process.stdout.write(`dense index of ${built.size} passages (${encoder.dimension} dimensions, ${options.factory}) in ${options.out}\n`);
+      } finally {
+        await encoder.dispose();
+      }
+    });
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { openRetriever } from '../../retrieval/open-index.js';
+import { startRetrievalServer } from '../../retrieval/server.js';
+import { parseOptions } from '../options.js';
+import { UsageError } from '../usage-error.js';
+
+const ServeOptions = z.object({
+  index: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65_535),
+  topk: z.coerce.number().int().min(1).max(1000),
+  quiet: z.boolean().default(false),
+});
+
+export function registerServe(program: Command): void {
+  const serve = program.command('serve').description('run servers')
+    .addHelpText('after', '\nExample:\n  s3lab serve retriever --index indexes/lab-bm25 --port 8000');
+  serve
+    .command('retriever')
+    .description('serve an index over the s3/Search-R1 retrieval API: POST /retrieve {"queries", "topk", "return_scores"}')
+    .requiredOption('--index <dir>', 'index directory made by "s3lab index bm25" or "s3lab index dense"')
+    .option('--host <address>', 'address to bind (loopback by default; 0.0.0.0 exposes it to the network)', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '8000')
+    .option('--topk <n>', 'k when a request gives none (the original server\'s --topk)', '3')
+    .option('--quiet', 'do not log each request')
+    .addHelpText('after', '\nExample:\n  s3lab serve retriever --index indexes/lab-bm25 --port 8000\n  curl -s localhost:8000/retrieve -d \'{"queries": ["Who founded Krocol Works?"], "topk": 3, "return_scores": true}\'')
+    .action(async (raw: unknown) => {
+      const options = parseOptions(ServeOptions, raw);
+      const opened = await openRetriever(options.index).catch((error: Error) => {
+        throw new UsageError(`cannot open --index ${options.index}: ${error.message}`);
+      });
+      const server = await startRetrievalServer({
+        retriever: opened.retriever, name: opened.name, documents: opened.documents,
+        defaultTopk: options.topk, host: options.host, port: options.port,
+        onRequest: options.quiet ? undefined : (r) => process.stderr.write(`${r.method} ${r.path} ${r.status} ${r.queries} queries ${r.ms} ms\n`),
+      });
+      process.stdout.write(`serving ${opened.name} (${opened.documents} passages) at ${server.url}/retrieve\n`);
+      const stop = (): void => {
+        process.stdout.write('stopping\n');
+        void server.close().then(() => opened.close()).then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise<void>((resolve) => server.server.once('close', resolve));
+    });
+}
