@@ -19,7 +19,7 @@ export interface Progress {
 }
 
 /** A callback work functions accept, so that they report progress without knowing the display. */
-export type OnProgress = (done: number, total: number) => void;
+export type OnProgress = (done: number, total: number | undefined) => void;
 
 export interface TerminalProgressOptions {
   stream?: NodeJS.WriteStream | WriteStream;
@@ -29,7 +29,8 @@ export interface TerminalProgressOptions {
   plain?: boolean;
 }
 
-export function terminalProgress(label: string, total: number, options: TerminalProgressOptions = {}): Progress {
+/** `total` undefined (streaming work of unknown size) shows the count and the rate, with no bar or ETA. */
+export function terminalProgress(label: string, total: number | undefined, options: TerminalProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   const plain = options.plain ?? !stream.isTTY;
   const intervalMs = options.intervalMs ?? (plain ? 2000 : 100);
@@ -40,6 +41,7 @@ export function terminalProgress(label: string, total: number, options: Terminal
   const line = (): string => {
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? count / seconds : 0;
+    if (total === undefined) return `${label} ${count} (${Math.round(rate)}/s) ${formatSeconds(seconds)}`;
     const percent = total > 0 ? Math.min(100, (100 * count) / total) : 100;
     const eta = rate > 0 && total > count ? ` eta ${formatSeconds((total - count) / rate)}` : '';
     const bar = plain ? '' : `[${'#'.repeat(Math.round(percent / 5)).padEnd(20, '.')}] `;
@@ -58,7 +60,7 @@ export function terminalProgress(label: string, total: number, options: Terminal
       draw(false);
     },
     done() {
-      count = Math.max(count, total);
+      if (total !== undefined) count = Math.max(count, total);
       stream.write(plain ? `${line()}\n` : `\r${line()}\x1b[K\n`);
     },
   };
@@ -68,7 +70,7 @@ export function terminalProgress(label: string, total: number, options: Terminal
 export function progressCallback(label: string, options: TerminalProgressOptions = {}): OnProgress & { finish(): void } {
   let progress: Progress | undefined;
   let reported = 0;
-  const callback = (done: number, total: number): void => {
+  const callback = (done: number, total: number | undefined): void => {
     progress ??= terminalProgress(label, total, options);
     progress.tick(done - reported);
     reported = done;
