@@ -23,7 +23,7 @@ checkNode();
 installNpmDependencies();
 installSystemPackages();
 // The Node-API binding over libfaiss that dense retrieval loads (skipped when up to date).
-step('build native FAISS binding', 'node', ['native/faiss/build.mjs']);
+step('build native FAISS binding', 'node', ['toolkit/native/faiss/build.mjs']);
 step('build', 'npx', ['tsc', '-b']);
 jobs[job]();
 

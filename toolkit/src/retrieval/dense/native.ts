@@ -1,7 +1,7 @@
 /**
- * Loads the Node-API binding over libfaiss (native/faiss/), building it first when the
+ * Loads the Node-API binding over libfaiss (toolkit/native/faiss/), building it first when the
  * binary is missing, e.g. after a plain `npm install` that skipped scripts/bootstrap.mjs.
- * The types below describe the C++ side (native/faiss/faiss_binding.cc) exactly; callers
+ * The types below describe the C++ side (toolkit/native/faiss/faiss_binding.cc) exactly; callers
  * use the checked wrapper in `faiss.ts`, never this module.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ export interface NativeFaiss {
 }
 
 // Same depth from src/ and dist/: toolkit/{src,dist}/retrieval/dense/ → repository root.
-const NATIVE_DIR = new URL('../../../../native/faiss/', import.meta.url);
+const NATIVE_DIR = new URL('../../../native/faiss/', import.meta.url);
 const BINARY = fileURLToPath(new URL('build/faiss.node', NATIVE_DIR));
 const BUILD_SCRIPT = fileURLToPath(new URL('build.mjs', NATIVE_DIR));
 

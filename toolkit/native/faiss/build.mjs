@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the Node-API binding over libfaiss: native/faiss/build/faiss.node.
+// Builds the Node-API binding over libfaiss: toolkit/native/faiss/build/faiss.node.
 //
 // One g++ command, no node-gyp: the binding is a single C++ file, links the Debian packages
 // (libfaiss-dev, which pulls libblas-dev and liblapack-dev; g++ for the compiler) and needs
@@ -8,7 +8,7 @@
 //
 // Run by scripts/bootstrap.mjs (npm start / test / bench) and, when the binary is missing,
 // by the toolkit on first use. Skips the build when a stamp says the inputs are unchanged.
-// Usage: node native/faiss/build.mjs [--force] [--quiet]
+// Usage: node toolkit/native/faiss/build.mjs [--force] [--quiet]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
