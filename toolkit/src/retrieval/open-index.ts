@@ -7,10 +7,11 @@
  * const { retriever, documents, name } = await openRetriever('indexes/lab-bm25');
  * ```
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readCorpus } from '../data/formats/corpus.js';
+import { readJsonFile } from '../data/formats/json-file.js';
 import { loadEncoder } from '../models/index.js';
 import { openBm25Index } from './bm25/index.js';
 import { DenseIndex } from './dense/dense-index.js';
@@ -48,13 +49,8 @@ export interface OpenedRetriever {
 
 /** Opens the index in `dir` as a `Retriever`, whatever its kind. */
 export async function openRetriever(dir: string): Promise<OpenedRetriever> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, RETRIEVER_FILE), 'utf8');
-  } catch {
-    throw new Error(`${dir} has no ${RETRIEVER_FILE}: expected a directory made by "s3lab index bm25" or "s3lab index dense"`);
-  }
-  const description = retrieverDescriptionSchema.parse(JSON.parse(text));
+  const description = await readJsonFile(join(dir, RETRIEVER_FILE), retrieverDescriptionSchema);
+  if (!description) throw new Error(`${dir} has no ${RETRIEVER_FILE}: expected a directory made by "s3lab index bm25" or "s3lab index dense"`);
   if (description.kind === 'bm25') {
     const index = await openBm25Index(dir);
     return { retriever: index, kind: 'bm25', documents: index.size, name: `bm25 ${resolve(dir)}`, close: () => index.close() };

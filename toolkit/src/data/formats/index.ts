@@ -6,3 +6,4 @@ export { readCorpus, splitContents, joinContents, corpusDocumentSchema, recordId
 export { readQa, normalizeQuestion, qaRecordSchema, type QaRecord } from './qa.js';
 export { readParquet, readTrainingParquet, writeTrainingParquet, type ReadParquetOptions, type WriteParquetOptions } from './parquet.js';
 export { trainingRowSchema, TRAINING_PARQUET_SCHEMA, TRAINING_ROW_COLUMNS, type TrainingRow, type TrainingRowInput } from './training-row.js';
+export { readJsonFile } from './json-file.js';

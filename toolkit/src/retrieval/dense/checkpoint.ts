@@ -17,7 +17,8 @@
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DataFormatError, describeZodIssues } from '../../data/formats/problems.js';
+import { readJsonFile } from '../../data/formats/json-file.js';
+import { DataFormatError } from '../../data/formats/problems.js';
 import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
 import { encodeIds } from './ids-file.js';
 import { configDifferences, denseConfigSchema, type DenseConfig } from './manifest.js';
@@ -169,22 +170,7 @@ export class BuildCheckpoint {
 /** The commit record in `directory`, or undefined if none was committed yet. */
 async function readState(directory: string): Promise<CheckpointState | undefined> {
   const file = join(directory, STATE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new DataFormatError({ file, line: 1, reason: 'invalid JSON' });
-  }
-  const parsed = stateSchema.safeParse(json);
-  if (!parsed.success) throw new DataFormatError({ file, line: 1, reason: describeZodIssues(parsed.error.issues) });
-  return parsed.data;
+  return readJsonFile(file, stateSchema);
 }
 
 /** Opens `path` for reading and writing, cut to `length` bytes (dropping what no commit covers). */

@@ -9,10 +9,9 @@
  *
  * The manifest is written last, so a directory with a manifest holds a complete index.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DataFormatError, describeZodIssues } from '../../data/formats/problems.js';
+import { readJsonFile } from '../../data/formats/json-file.js';
 import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
 
 export const INDEX_FILE = 'index.faiss';
@@ -43,22 +42,7 @@ export type DenseManifest = z.output<typeof denseManifestSchema>;
 /** The manifest of the index in `directory`, or undefined if it has none. */
 export async function readManifest(directory: string): Promise<DenseManifest | undefined> {
   const file = join(directory, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new DataFormatError({ file, line: 1, reason: 'invalid JSON' });
-  }
-  const parsed = denseManifestSchema.safeParse(json);
-  if (!parsed.success) throw new DataFormatError({ file, line: 1, reason: describeZodIssues(parsed.error.issues) });
-  return parsed.data;
+  return readJsonFile(file, denseManifestSchema);
 }
 
 export async function writeManifest(directory: string, manifest: DenseManifest): Promise<void> {
