@@ -100,6 +100,30 @@ describe('Lucene BM25 scoring', () => {
   });
 });
 
+describe('MaxScore pruning', () => {
+  // Every passage twice (ties to break by doc number), and a large k that disables pruning as the reference.
+  const lab = generateLabWorld({ seed: 5, scale: 0.05 });
+  const doubled = lab.corpus.flatMap((d) => [d, { ...d, id: `${d.id}-again` }]);
+  const index = Bm25Index.build(doubled, { threads: 0 });
+  const queries = [...lab.splits.test, ...lab.splits.dev].flatMap((q) => [q.question, ...(q.decomposition ?? [])]).slice(0, 300);
+  queries.push('the city river year born founded', 'river river river city', 'was the of');
+
+  test('the pruned top k is the exhaustive top k: same passages, order, ties and float32 scores', () => {
+    for (const q of queries) {
+      const all = index.searchOne(q, doubled.length);
+      for (const k of [1, 2, 5, 10, 40]) assert.deepEqual(index.searchOne(q, k), all.slice(0, k), `${q} (k = ${k})`);
+    }
+  });
+
+  test('tied twins stay adjacent, lower doc number first', () => {
+    const hits = index.searchOne(queries[0] as string, 10);
+    for (let i = 0; i + 1 < hits.length; i += 2) {
+      assert.equal(hits[i]?.score, hits[i + 1]?.score);
+      assert.equal(`${hits[i]?.id ?? ''}-again`, hits[i + 1]?.id);
+    }
+  });
+});
+
 describe('boolean queries', () => {
   const index = Bm25Index.build([
     { id: 'talvik', contents: '"Maren Talvik"\nMaren Talvik was born in Ostrava.' },

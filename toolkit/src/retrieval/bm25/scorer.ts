@@ -4,14 +4,14 @@
  * to float once (Lucene's DisjunctionSumScorer / ConjunctionScorer), required and optional parts
  * added in float (ReqOptSumScorer), ties to the lower doc number.
  *
- * Plain bags of words (the hot path) run term at a time into a dense accumulator that is reused
- * across queries, with MaxScore pruning: once k hits are kept, terms whose summed score bounds
- * cannot lift an unseen passage past the k-th score only update passages already seen.
+ * Plain bags of words (the hot path) run term at a time with MaxScore pruning (max-score.ts).
  * Queries with AND run on sorted doc lists (intersections gallop through the longer lists).
  */
 import { findTerm, postingFreq, type Bm25Data } from './index-data.js';
 import type { QueryNode } from './query.js';
 import { averageLength, bm25TermScore, bm25Weight, idf, normInverseTable } from './similarity.js';
+import { gallop } from './gallop.js';
+import { MaxScoreDisjunction, type ScoredTerm } from './max-score.js';
 import { TopK } from './top-k.js';
 
 const f = Math.fround;
@@ -22,32 +22,25 @@ interface DocList {
   scores: Float64Array;
 }
 
-interface WeightedTerm {
-  start: number;
-  end: number;
-  weight: number;
-  /** The largest score this term can give one passage. */
-  bound: number;
-}
+type WeightedTerm = ScoredTerm;
 
 const EMPTY: DocList = { docs: new Uint32Array(0), scores: new Float64Array(0) };
 
 export class Bm25Scorer {
   private readonly normInverse: Float32Array;
-  private accumulator: Float64Array | undefined;
-  private touched: Uint32Array | undefined;
-  private scratch: Float64Array | undefined;
+  private readonly disjunction: MaxScoreDisjunction;
 
   constructor(private readonly data: Bm25Data) {
     const { k1, b, sumTotalTermFreq, docCount } = data.stats;
     this.normInverse = normInverseTable(k1, b, averageLength(sumTotalTermFreq, docCount));
+    this.disjunction = new MaxScoreDisjunction(data, this.normInverse);
   }
 
   /** The top k (doc numbers, scores) of a query, best first. */
   topK(query: QueryNode | undefined, k: number): { docs: number[]; scores: number[] } {
     if (query === undefined || k <= 0 || this.data.stats.documents === 0) return { docs: [], scores: [] };
     const terms = disjunctionTerms(query);
-    if (terms) return this.topKOfDisjunction(terms, k);
+    if (terms) return this.disjunction.topK(terms.map((c) => this.weigh(c.term, c.boost)).filter((t): t is WeightedTerm => t !== undefined), k);
     const list = this.evaluate(query);
     const top = new TopK(Math.min(k, list.docs.length));
     for (let i = 0; i < list.docs.length; i++) top.offer(list.docs[i] as number, list.scores[i] as number);
@@ -69,68 +62,6 @@ export class Bm25Scorer {
     if (freq === 255) freq = postingFreq(this.data, p);
     const normInverse = this.normInverse[norms[postingDocs[p] as number] as number] as number;
     return f(weight - f(weight / f(1 + f(freq * normInverse))));
-  }
-
-  /**
-   * Term at a time, rarest (highest-bound) terms first. After each term, if the bounds of the
-   * terms left sum below the current k-th score, no passage unseen so far can enter the top k,
-   * so the rest only add to passages already in the accumulator (MaxScore's "essential" cut).
-   */
-  private topKOfDisjunction(clauses: { term: string; boost: number }[], k: number): { docs: number[]; scores: number[] } {
-    const terms = clauses.map((c) => this.weigh(c.term, c.boost)).filter((t): t is WeightedTerm => t !== undefined);
-    if (terms.length === 0) return { docs: [], scores: [] };
-    terms.sort((a, b) => b.bound - a.bound || a.end - a.start - (b.end - b.start));
-    const n = this.data.stats.documents;
-    const acc = (this.accumulator ??= new Float64Array(n));
-    const touched = (this.touched ??= new Uint32Array(n));
-    let touchedCount = 0;
-    const { postingDocs, postingFreqs, norms } = this.data;
-    const normInverse = this.normInverse;
-
-    let remainingBound = 0;
-    for (const t of terms) remainingBound += t.bound;
-    let threshold = -Infinity;
-    let admitting = true;
-    // The best partial score so far: the k-th is at most this, so no cut is possible while the bounds left exceed it.
-    let best = 0;
-    for (let ti = 0; ti < terms.length; ti++) {
-      const { start, end, weight, bound } = terms[ti] as WeightedTerm;
-      if (admitting) {
-        for (let p = start; p < end; p++) {
-          const doc = postingDocs[p] as number;
-          let freq = postingFreqs[p] as number;
-          if (freq === 255) freq = postingFreq(this.data, p);
-          const score = f(weight - f(weight / f(1 + f(freq * (normInverse[norms[doc] as number] as number)))));
-          const before = acc[doc] as number;
-          if (before === 0) touched[touchedCount++] = doc;
-          const after = before + score;
-          acc[doc] = after;
-          if (after > best) best = after;
-        }
-      } else {
-        for (let p = start; p < end; p++) {
-          const doc = postingDocs[p] as number;
-          const before = acc[doc] as number;
-          if (before === 0) continue;
-          acc[doc] = before + this.termScore(weight, p);
-        }
-      }
-      remainingBound -= bound;
-      // Decide whether later terms may still admit new passages: find the k-th best partial score.
-      if (admitting && ti + 1 < terms.length && touchedCount >= k && remainingBound < best) {
-        threshold = kthLargest(acc, touched, touchedCount, k, (this.scratch = growTo(this.scratch, touchedCount)));
-        // Bounds are float32 sums of float32 scores; a small margin keeps the cut safe.
-        if (remainingBound * (1 + 1e-6) < threshold) admitting = false;
-      }
-    }
-
-    const top = new TopK(k);
-    for (let i = 0; i < touchedCount; i++) {
-      const doc = touched[i] as number;
-      top.offer(doc, f(acc[doc] as number));
-      acc[doc] = 0;
-    }
-    return top.sorted();
   }
 
   /** All matching passages of a node, doc numbers ascending, with their scores. */
@@ -155,38 +86,6 @@ function disjunctionTerms(node: QueryNode): { term: string; boost: number }[] | 
   if (node.kind === 'term') return [node];
   if (node.must.length > 0 || node.should.some((c) => c.kind !== 'term')) return undefined;
   return node.should as { term: string; boost: number }[];
-}
-
-function growTo(array: Float64Array | undefined, length: number): Float64Array {
-  return array && array.length >= length ? array : new Float64Array(Math.max(length, 2 * (array?.length ?? 0)));
-}
-
-/** The k-th largest accumulated score among the touched passages (quickselect on a scratch copy). */
-function kthLargest(acc: Float64Array, touched: Uint32Array, count: number, k: number, values: Float64Array): number {
-  for (let i = 0; i < count; i++) values[i] = acc[touched[i] as number] as number;
-  let lo = 0;
-  let hi = count - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >>> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((values[i] as number) > pivot) i++;
-      while ((values[j] as number) < pivot) j--;
-      if (i <= j) {
-        const tmp = values[i] as number;
-        values[i] = values[j] as number;
-        values[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return values[target] as number;
 }
 
 function roundScores(list: DocList): DocList {
@@ -241,25 +140,6 @@ function intersect(lists: DocList[]): DocList {
     scores[n++] = sum;
   }
   return { docs: docs.subarray(0, n), scores: scores.subarray(0, n) };
-}
-
-/** The first index at or after `from` whose doc is ≥ target (exponential then binary search). */
-function gallop(docs: Uint32Array, target: number, from: number): number {
-  let step = 1;
-  let hi = from;
-  while (hi < docs.length && (docs[hi] as number) < target) {
-    from = hi + 1;
-    hi += step;
-    step *= 2;
-  }
-  hi = Math.min(hi, docs.length);
-  let lo = from;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((docs[mid] as number) < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** ReqOptSumScorer: a required passage's float score plus, in float, its optional part's. */

@@ -101,20 +101,32 @@ export class Bm25Index implements Retriever {
     return this.contents.get(doc);
   }
 
-  /** The top `k` hits of each query, best first; large batches run on the worker threads. */
+  /**
+   * The top `k` hits of each query, best first. A batch of at least `minBatchForThreads` queries is
+   * searched by the worker threads and this thread together (see pool.ts); smaller ones here.
+   *
+   * @example
+   * ```ts
+   * const [first, second] = await index.search(['Where was Maren Talvik born?', 'Ostrava AND river'], 10);
+   * ```
+   */
   async search(queries: string[], k: number): Promise<Hit[][]> {
-    const { threads, minBatchForThreads } = this.options;
+    const { threads, minBatchForThreads, syntax } = this.options;
     if (threads <= 1 || queries.length < minBatchForThreads || k <= 0) return queries.map((q) => this.searchOne(q, k));
-    // This thread takes a share too: with n threads, n − 1 workers and the caller's thread search at once.
+    // With n threads, n − 1 workers and the caller's thread search at once.
     this.pool ??= new SearchPool(shareable(this.data), threads - 1);
-    const share = Math.ceil(queries.length / threads);
-    const others = this.pool.search(queries.slice(share), k, this.options.syntax);
-    const mine = queries.slice(0, share).map((q) => this.searchOne(q, k));
-    const results = await others;
-    return [...mine, ...results.map((r) => this.hits(r.docs, r.scores))];
+    const results = await this.pool.search(queries, k, syntax, (q) => this.scorer.topK(parseQuery(q, syntax).query, k));
+    return results.map((r) => this.hits(r.docs, r.scores));
   }
 
-  /** The top `k` hits of one query, in this thread. */
+  /**
+   * The top `k` hits of one query, in this thread.
+   *
+   * @example
+   * ```ts
+   * const hits = index.searchOne('Which river flows through Ostrava?', 5);
+   * ```
+   */
   searchOne(query: string, k: number): Hit[] {
     const { docs, scores } = this.scorer.topK(parseQuery(query, this.options.syntax).query, k);
     return this.hits(docs, scores);
