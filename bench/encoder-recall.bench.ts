@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { formatTable, indexCorpus, measureRetrievalRates, readCorpus, readQa, type Row } from '@s3lab/toolkit';
+import { formatTable, Bm25Index, measureRetrievalRates, readCorpus, readQa, type Row } from '@s3lab/toolkit';
 import { e5PassageFromContents, e5Query, loadEncoder } from '../toolkit/src/models/index.js';
 
 const MODEL = 'datasets/models/lab-e5-small';
@@ -62,7 +62,7 @@ questions.forEach((q, i) => {
   }
 });
 
-const index = indexCorpus(corpus);
+const index = Bm25Index.build(corpus);
 const bm25 = Object.fromEntries(KS.map((k) => [k, new Map(measureRetrievalRates(index, questions, { k }).map((r) => [r.type, r.questionAlone]))]));
 const types = [...dense.keys()].sort((a, b) => (a === 'all' ? 1 : b === 'all' ? -1 : a.localeCompare(b)));
 const rows: Row[] = types.map((type) => {

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { generateLabWorld, indexCorpus, formatTable, type Row } from '@s3lab/toolkit';
+import { generateLabWorld, Bm25Index, formatTable, type Row } from '@s3lab/toolkit';
 
 const REPEATS = 3;
 
@@ -27,7 +27,7 @@ function best<T>(run: () => T): { value: T; seconds: number } {
 const heapBefore = process.memoryUsage().heapUsed;
 const generation = best(() => generateLabWorld({ seed: 1 }));
 const lab = generation.value;
-const indexing = best(() => indexCorpus(lab.corpus));
+const indexing = best(() => Bm25Index.build(lab.corpus));
 const index = indexing.value;
 const heapAfter = process.memoryUsage().heapUsed;
 const queries = lab.splits.test.map((q) => q.question);

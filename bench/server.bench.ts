@@ -10,10 +10,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { formatTable, generateLabWorld, indexCorpus, startRetrievalServer, type Row } from '@s3lab/toolkit';
+import { formatTable, generateLabWorld, Bm25Index, startRetrievalServer, type Row } from '@s3lab/toolkit';
 
 const lab = generateLabWorld({ seed: 1 });
-const retriever = indexCorpus(lab.corpus);
+const retriever = Bm25Index.build(lab.corpus);
 const server = await startRetrievalServer({ retriever, documents: lab.corpus.length, maxQueries: 1024 });
 const queries = lab.splits.test.map((q) => q.question);
 const loadScript = fileURLToPath(new URL('server-load.mts', import.meta.url));

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { generateLabWorld, indexCorpus, RetrieverClient, startRetrievalServer, type RunningRetrievalServer } from '@s3lab/toolkit';
+import { generateLabWorld, Bm25Index, RetrieverClient, startRetrievalServer, type RunningRetrievalServer } from '@s3lab/toolkit';
 
 const lab = generateLabWorld({ seed: 5, scale: 0.05 });
-const index = indexCorpus(lab.corpus);
+const index = Bm25Index.build(lab.corpus);
 const questions = lab.splits.dev.slice(0, 5).map((q) => q.question);
 
 async function post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: Record<string, unknown> }> {

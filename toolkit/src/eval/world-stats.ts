@@ -8,10 +8,10 @@
  * @example
  * ```ts
  * const world = generateLabWorld({ seed: 1, scale: 0.05 });
- * const stats = measureRetrievalRates(world.corpus, world.splits.test, { k: 3 });
+ * const stats = measureRetrievalRates(Bm25Index.build(world.corpus), world.splits.test, { k: 3 });
  * ```
  */
-import { Bm25Index } from '../retrieval/bm25/index.js';
+import type { Bm25Index } from '../retrieval/bm25/index.js';
 
 export interface StatsQuestion {
   question: string;
@@ -65,11 +65,6 @@ export function measureRetrievalRates(index: Bm25Index, questions: readonly Stat
   return [...rows].sort(([a], [b]) => (a === 'all' ? 1 : b === 'all' ? -1 : a.localeCompare(b))).map(([type, r]) => ({
     type, questions: r.n, questionAlone: r.alone / r.n, withSecondQuery: r.second / r.n, withDecomposition: r.all / r.n,
   }));
-}
-
-/** Builds the BM25 index over corpus lines `{id, contents}`, indexing `contents` whole as Pyserini does. */
-export function indexCorpus(corpus: Iterable<{ id: string; contents: string }>): Bm25Index {
-  return Bm25Index.build(corpus);
 }
 
 /** A rates row with the column names the CLI and the world README print. */

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { labQuestionSchema, readCorpus, readJsonl } from '../../data/index.js';
 import { formatTable, progressCallback } from '../../display/index.js';
-import { indexCorpus, measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { Bm25Index } from '../../retrieval/bm25/index.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -28,7 +29,7 @@ export function registerLabStats(program: Command): void {
       const started = Date.now();
       const corpus = await readCorpus(await existing(join(dir, 'corpus.jsonl'))).toArray();
       const questions = await readJsonl(await existing(join(dir, `${options.split}.jsonl`)), labQuestionSchema).toArray();
-      const index = indexCorpus(corpus);
+      const index = Bm25Index.build(corpus);
       const progress = progressCallback(`measuring BM25 rates (${options.split} split)`);
       const rates = measureRetrievalRates(index, questions, { k: options.k, onProgress: progress });
       progress.finish();

@@ -4,7 +4,8 @@ import {
   compareFiles, describeFile, generateLabWorld, labWorldDataFiles, summarizeLabWorld, writeFilesAtomically,
 } from '../../data/index.js';
 import { formatTable, progressCallback, type Row } from '../../display/index.js';
-import { indexCorpus, labWorldReadme, measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { labWorldReadme, measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { Bm25Index } from '../../retrieval/bm25/index.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -34,7 +35,7 @@ export function registerLabWorld(program: Command): void {
       process.stderr.write(`generated ${lab.corpus.length} passages and ${lab.splits.train.length}/${lab.splits.dev.length}/${lab.splits.test.length} questions in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
       const progress = progressCallback('measuring BM25 rates (test split)');
-      const rates = measureRetrievalRates(indexCorpus(lab.corpus), lab.splits.test, { k: options.k, onProgress: progress });
+      const rates = measureRetrievalRates(Bm25Index.build(lab.corpus), lab.splits.test, { k: options.k, onProgress: progress });
       progress.finish();
 
       const files = labWorldDataFiles(lab);
