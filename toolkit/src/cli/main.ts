@@ -35,6 +35,12 @@ function toolkitVersion(): string {
   return manifest.version;
 }
 
+/** A file or directory named by the user that is missing or unreadable (every command reports it the same way). */
+function isUnreadableInput(error: unknown): error is NodeJS.ErrnoException & { path: string } {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof (error as NodeJS.ErrnoException | undefined)?.path === 'string' && (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR');
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -45,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     // Bad input (options, files) is one clear line, never a stack trace.
     if (error instanceof UsageError || error instanceof DataFormatError) {
       process.stderr.write(`s3lab: ${error.message}\n`);
+      return 2;
+    }
+    if (isUnreadableInput(error)) {
+      process.stderr.write(`s3lab: cannot read ${error.path}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}\n`);
       return 2;
     }
     process.stderr.write(`s3lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -7,7 +7,6 @@ import { formatTable, progressCallback } from '../../display/index.js';
 import { measureRetrievalRates, rateRow } from '../../eval/index.js';
 import { Bm25Index } from '../../retrieval/bm25/index.js';
 import { parseOptions } from '../options.js';
-import { UsageError } from '../usage-error.js';
 
 const Options = z.object({
   split: z.enum(['train', 'dev', 'test']),
@@ -27,8 +26,8 @@ export function registerLabStats(program: Command): void {
     .action(async (dir: string, raw: unknown) => {
       const options = parseOptions(Options, raw);
       const started = Date.now();
-      const corpus = await readCorpus(await existing(join(dir, 'corpus.jsonl'))).toArray();
-      const questions = await readJsonl(await existing(join(dir, `${options.split}.jsonl`)), labQuestionSchema).toArray();
+      const corpus = await readCorpus(join(dir, 'corpus.jsonl')).toArray();
+      const questions = await readJsonl(join(dir, `${options.split}.jsonl`), labQuestionSchema).toArray();
       const index = Bm25Index.build(corpus);
       const progress = progressCallback(`measuring BM25 rates (${options.split} split)`);
       const rates = measureRetrievalRates(index, questions, { k: options.k, onProgress: progress });
@@ -45,12 +44,3 @@ export function registerLabStats(program: Command): void {
     });
 }
 
-/** The path, if it can be read; otherwise a usage error naming it and what was expected there. */
-async function existing(path: string): Promise<string> {
-  try {
-    await access(path);
-    return path;
-  } catch {
-    throw new UsageError(`cannot read ${path}: expected a lab world directory (s3lab lab-world --out DIR makes one)`);
-  }
-}
