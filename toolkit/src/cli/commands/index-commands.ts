@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readCorpus } from '../../data/index.js';
+import { countLines, readCorpus } from '../../data/index.js';
 import { progressCallback } from '../../display/index.js';
 import { E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, loadEncoder } from '../../models/index.js';
 import { buildBm25Index } from '../../retrieval/bm25/index.js';
@@ -25,13 +25,6 @@ const DenseOptions = z.object({
   maxLength: z.coerce.number().int().min(8).max(8192),
   prefixes: z.boolean(),
 });
-
-/** Counts lines cheaply so that progress can show a total and an ETA. */
-async function countPassages(corpus: string): Promise<number> {
-  let n = 0;
-  for await (const _ of readCorpus(corpus, { onError: () => undefined })) n++;
-  return n;
-}
 
 export function registerIndexCommands(program: Command): void {
   const index = program.command('index').description('build retrieval indexes from a corpus JSONL ({"id", "contents"} lines)')
@@ -69,7 +62,7 @@ export function registerIndexCommands(program: Command): void {
       const options = parseOptions(DenseOptions, raw);
       const encoder = await loadEncoder(options.encoder, { maxLength: options.maxLength });
       try {
-        const total = await countPassages(options.corpus);
+        const total = await countLines(options.corpus); // a progress total; blank lines would be reported by the reader
         const progress = progressCallback(`encoding ${options.corpus}`);
         const passagePrefix = options.prefixes ? E5_PASSAGE_PREFIX : '';
         const source = encodePassages(readCorpus(options.corpus), (texts) => encoder.encode(texts), { dimension: encoder.dimension, batchSize: options.batchSize, prefix: passagePrefix });

@@ -7,3 +7,4 @@ export { readQa, normalizeQuestion, qaRecordSchema, type QaRecord } from './qa.j
 export { readParquet, readTrainingParquet, writeTrainingParquet, type ReadParquetOptions, type WriteParquetOptions } from './parquet.js';
 export { trainingRowSchema, TRAINING_PARQUET_SCHEMA, TRAINING_ROW_COLUMNS, type TrainingRow, type TrainingRowInput } from './training-row.js';
 export { readJsonFile } from './json-file.js';
+export { countLines } from './lines.js';
