@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const job = process.argv[2];
 const jobs = { start, test, bench };
+// The project's TypeScript by path: `node_modules/.bin/tsc` may be tslab's private copy (5.0),
+// which also installs a `tsc` bin and can win the link.
+const TSC = 'node_modules/typescript/bin/tsc';
 
 if (!(job in jobs)) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(jobs).join('|')}> (got ${JSON.stringify(job)})`);
@@ -24,7 +27,7 @@ installNpmDependencies();
 installSystemPackages();
 // The Node-API binding over libfaiss that dense retrieval loads (skipped when up to date).
 step('build native FAISS binding', 'node', ['toolkit/native/faiss/build.mjs']);
-step('build', 'npx', ['tsc', '-b']);
+step('build', 'node', [TSC, '-b']);
 jobs[job]();
 
 /** `npm start`: regenerate the lab world, check it byte for byte against the committed copy, print its statistics. */
@@ -34,8 +37,8 @@ function start() {
 
 /** `npm test`: type checking, lint, then every test; the runner's summary line ends the output. */
 function test() {
-  step('typecheck', 'npx', ['tsc', '-p', 'test', '--noEmit']);
-  step('typecheck bench', 'npx', ['tsc', '-p', 'bench', '--noEmit']);
+  step('typecheck', 'node', [TSC, '-p', 'test', '--noEmit']);
+  step('typecheck bench', 'node', [TSC, '-p', 'bench', '--noEmit']);
   step('lint', 'npx', ['eslint', '.']);
   const files = findFiles(join(root, 'test'), (name) => name.endsWith('.test.ts')).map((f) => relative(root, f));
   // Last, and with no line of ours after it: the output ends with the test runner's summary.

@@ -1,0 +1,198 @@
+/**
+ * `TransformerLM`: a decoder-only transformer held as tfjs variables under their Hugging Face
+ * names. Inference (`logits`, `generate`, `generateBatch` with a KV cache) and training
+ * (`forwardLogits` inside a gradient tape, `variables`) share one forward pass.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Random } from '../../data/lab-world/random.js';
+import { tf } from '../tfjs/index.js';
+import type { LmConfig } from './config.js';
+import { parameterSpecs } from './parameters.js';
+import { writeSafetensors, type StoredTensor } from './safetensors.js';
+import { sampleToken } from './sampling.js';
+import { attentionMask, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from './transformer.js';
+import type { CausalLM, GenerateOptions } from './types.js';
+
+const generateOptionsSchema = z.object({
+  maxNewTokens: z.number().int().min(0),
+  temperature: z.number().min(0).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  topK: z.number().int().min(0).default(0),
+  stop: z.array(z.number().int()).optional(),
+  seed: z.number().int().default(0),
+  stopWhen: z.custom<GenerateOptions['stopWhen']>((v) => v === undefined || typeof v === 'function').optional(),
+});
+
+const idsSchema = z.array(z.number().int().min(0));
+
+export class TransformerLM implements CausalLM {
+  readonly family: LmConfig['family'];
+  readonly vocabSize: number;
+  readonly maxPositions: number;
+
+  constructor(
+    /** The normalised architecture. */
+    readonly architecture: LmConfig,
+    /** `config.json` as read (written back by `save`). */
+    readonly config: Readonly<Record<string, unknown>>,
+    /** Weights by checkpoint name; Linear weights transposed to [in, out] (see parameters.ts). */
+    readonly weights: ReadonlyMap<string, tf.Variable>,
+  ) {
+    this.family = architecture.family;
+    this.vocabSize = architecture.vocabSize;
+    this.maxPositions = architecture.maxPositions;
+  }
+
+  /** The trainable variables, in checkpoint order. */
+  get variables(): tf.Variable[] {
+    return [...this.weights.values()];
+  }
+
+  /** Number of parameters. */
+  get parameterCount(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  /**
+   * Logits [B, T, V] of a padded batch, differentiable: use inside `tf.variableGrads` or an
+   * optimizer's `minimize`. `keyMask` rows mark real tokens (1) and left padding (0).
+   */
+  forwardLogits(ids: readonly (readonly number[])[], keyMask?: readonly (readonly number[])[]): tf.Tensor3D {
+    const mask = keyMask ?? ids.map((row) => row.map(() => 1));
+    return tf.tidy(() => {
+      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
+      return vocabularyHead(this.architecture, this.weights, forwardHidden(this.architecture, this.weights, input).hidden);
+    });
+  }
+
+  async logits(ids: readonly number[]): Promise<Float32Array[]> {
+    const tokens = this.checkIds(ids, 'ids');
+    if (tokens.length === 0) return [];
+    const logits = this.forwardLogits([tokens]);
+    const flat = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return tokens.map((_, t) => flat.slice(t * this.vocabSize, (t + 1) * this.vocabSize));
+  }
+
+  async generate(ids: readonly number[], options: GenerateOptions): Promise<number[]> {
+    const [tokens] = await this.generateBatch([ids], options);
+    return tokens as number[];
+  }
+
+  async generateBatch(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<number[][]> {
+    const settings = generateOptionsSchema.parse(options);
+    const rows = prompts.map((p, i) => this.checkIds(p, `prompts[${i}]`));
+    rows.forEach((row, i) => {
+      if (row.length === 0) throw new Error(`prompts[${i}] is empty: generation needs at least one prompt token`);
+      if (row.length + settings.maxNewTokens > this.maxPositions) {
+        throw new Error(`prompts[${i}] has ${row.length} tokens; with maxNewTokens ${settings.maxNewTokens} it exceeds the model's ${this.maxPositions} positions`);
+      }
+    });
+    const outputs: number[][] = rows.map(() => []);
+    if (rows.length === 0 || settings.maxNewTokens === 0) return outputs;
+    const stop = new Set(settings.stop ?? this.architecture.eosTokenIds);
+    // One generator per sequence, seeded by the seed alone: a request draws the same tokens
+    // whichever batch it shares.
+    const randoms = rows.map(() => new Random(settings.seed, 'sample'));
+
+    // Prefill: every prompt, left-padded to the longest.
+    const longest = Math.max(...rows.map((r) => r.length));
+    let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
+    const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
+    let active = rows.map((_, i) => i);
+    let { logits, cache } = this.step(padded, keyMask, positionsFromMask(keyMask), undefined);
+    try {
+      for (;;) {
+        const next: number[] = [];
+        const stillActive: number[] = [];
+        active.forEach((sequence, row) => {
+          const token = sampleToken(logits.subarray(row * this.vocabSize, (row + 1) * this.vocabSize), settings, randoms[sequence] as Random);
+          const out = outputs[sequence] as number[];
+          out.push(token);
+          const finished = stop.has(token) || out.length >= settings.maxNewTokens || (settings.stopWhen?.(out, sequence) ?? false);
+          if (!finished) {
+            stillActive.push(row);
+            next.push(token);
+          }
+        });
+        if (stillActive.length === 0) break;
+        // Finished sequences leave the batch (their cache rows are dropped), so long tails cost less.
+        if (stillActive.length < active.length) {
+          cache = this.keepRows(cache, stillActive);
+          keyMask = stillActive.map((row) => keyMask[row] as number[]);
+          active = stillActive.map((row) => active[row] as number);
+        }
+        keyMask = keyMask.map((row) => [...row, 1]);
+        const positions = keyMask.map((row) => [row.reduce((a, b) => a + b, 0) - 1]);
+        const result = this.step(next.map((t) => [t]), keyMask, positions, cache);
+        disposeCache(cache);
+        ({ logits, cache } = result);
+      }
+    } finally {
+      disposeCache(cache);
+    }
+    return outputs;
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const tensors = new Map<string, StoredTensor>();
+    for (const spec of parameterSpecs(this.architecture)) {
+      const variable = this.weights.get(spec.name) as tf.Variable;
+      const stored = spec.transposed ? tf.tidy(() => tf.transpose(variable)) : variable;
+      tensors.set(spec.name, { shape: spec.shape, data: (await stored.data()) as Float32Array });
+      if (stored !== variable) stored.dispose();
+    }
+    await writeSafetensors(join(dir, 'model.safetensors'), tensors);
+    const config = { ...this.config, torch_dtype: 'float32' };
+    await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+  }
+
+  /** One forward call returning the last position's logits per row [B·V] and the grown cache. */
+  private step(ids: number[][], keyMask: number[][], positions: number[][], cache: readonly LayerCache[] | undefined): { logits: Float32Array; cache: LayerCache[] } {
+    const { lastLogits, nextCache } = tf.tidy(() => {
+      const input = { ids: this.idsTensor(ids), positions, mask: attentionMask(keyMask, ids[0]?.length ?? 0), cache };
+      const { hidden, cache: grown } = forwardHidden(this.architecture, this.weights, input);
+      const [batch, time, width] = hidden.shape;
+      const last = tf.slice(hidden, [0, time - 1, 0], [batch, 1, width]);
+      return { lastLogits: vocabularyHead(this.architecture, this.weights, last), nextCache: grown };
+    });
+    const logits = lastLogits.dataSync() as Float32Array;
+    lastLogits.dispose();
+    return { logits, cache: nextCache };
+  }
+
+  private keepRows(cache: LayerCache[], rows: number[]): LayerCache[] {
+    const index = tf.tensor1d(rows, 'int32');
+    const kept = cache.map(({ k, v }) => ({ k: tf.gather(k, index), v: tf.gather(v, index) }));
+    index.dispose();
+    disposeCache(cache);
+    return kept;
+  }
+
+  private idsTensor(ids: readonly (readonly number[])[]): tf.Tensor2D {
+    return tf.tensor2d(ids.flat(), [ids.length, ids[0]?.length ?? 0], 'int32');
+  }
+
+  private checkIds(ids: readonly number[], name: string): number[] {
+    const parsed = idsSchema.safeParse(ids);
+    if (!parsed.success) throw new Error(`${name} must be a list of non-negative integer token ids`);
+    const bad = parsed.data.find((id) => id >= this.vocabSize);
+    if (bad !== undefined) throw new Error(`${name} holds token id ${bad}, outside the model's vocabulary of ${this.vocabSize}`);
+    if (parsed.data.length > this.maxPositions) throw new Error(`${name} has ${parsed.data.length} tokens; the model takes at most ${this.maxPositions}`);
+    return parsed.data;
+  }
+}
+
+function disposeCache(cache: readonly LayerCache[]): void {
+  for (const { k, v } of cache) {
+    k.dispose();
+    v.dispose();
+  }
+}

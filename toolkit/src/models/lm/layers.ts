@@ -1,0 +1,130 @@
+/**
+ * The building blocks of both families as tfjs functions: every one is differentiable with
+ * the kernels the WASM backend has (the embedding's gradient avoids `UnsortedSegmentSum`).
+ */
+import { tf } from '../tfjs/index.js';
+
+/** `x @ w (+ b)` over the last axis of a [B, T, in] tensor; `w` is [in, out]. */
+export function linear(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
+  const [batch, time, inputs] = x.shape;
+  let y = tf.matMul(tf.reshape(x, [batch * time, inputs]), w);
+  if (b !== undefined) y = tf.add(y, b);
+  return tf.reshape(y, [batch, time, w.shape[1]]);
+}
+
+/** Logits against an embedding-shaped matrix [vocab, hidden] (tied heads, GPT-2's head). */
+export function linearTransposed(x: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
+  const [batch, time, inputs] = x.shape;
+  const y = tf.matMul(tf.reshape(x, [batch * time, inputs]), w, false, true);
+  return tf.reshape(y, [batch, time, w.shape[0]]);
+}
+
+/** RMSNorm as Llama computes it: x / sqrt(mean(x²) + eps) · w. */
+export function rmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Tensor3D {
+  const variance = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), w);
+}
+
+/** LayerNorm (GPT-2): (x − mean) / sqrt(var + eps) · w + b. */
+export function layerNorm(x: tf.Tensor3D, w: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor3D {
+  const mean = tf.mean(x, -1, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), -1, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), w), b);
+}
+
+/** GPT-2's `gelu_new`: the tanh approximation of GELU. */
+export function geluNew(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** SiLU (x · sigmoid(x)). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * Rows of `table` [vocab, hidden] for `ids` [B, T]. The gradient to the table is
+ * oneHot(ids)ᵀ · dy, a matrix product, because tfjs's own (`UnsortedSegmentSum`) has no WASM kernel.
+ */
+export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
+  const [vocab, hidden] = table.shape;
+  const lookup = tf.customGrad(((t: tf.Tensor) => ({
+    value: tf.gather(t, ids),
+    gradFunc: (dy: tf.Tensor) => {
+      const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [-1]), vocab), 'float32');
+      return tf.matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false);
+    },
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return lookup(table) as tf.Tensor3D;
+}
+
+/** [B, T, heads·dim] → [B, heads, T, dim]. */
+export function splitHeads(x: tf.Tensor3D, heads: number, dim: number): tf.Tensor4D {
+  const [batch, time] = x.shape;
+  return tf.transpose(tf.reshape(x, [batch, time, heads, dim]), [0, 2, 1, 3]);
+}
+
+/** [B, heads, T, dim] → [B, T, heads·dim]. */
+export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
+  const [batch, heads, time, dim] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, time, heads * dim]);
+}
+
+/** Rotary embedding as Llama applies it: x·cos + rotate_half(x)·sin, rotate_half = [−x₂, x₁]. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  const rotated = tf.concat([tf.neg(x2 as tf.Tensor), x1 as tf.Tensor], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}
+
+/**
+ * cos and sin tables [B, 1, T, dim] for the given positions [B][T], computed as transformers
+ * does (inv_freq = θ^(−2i/d), emb = [freqs, freqs]) in fp32 arithmetic.
+ */
+export function ropeTables(positions: readonly (readonly number[])[], dim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  const half = dim / 2;
+  const invFreq = new Float32Array(half);
+  for (let i = 0; i < half; i++) invFreq[i] = 1 / theta ** ((2 * i) / dim);
+  const batch = positions.length;
+  const time = positions[0]?.length ?? 0;
+  const cos = new Float32Array(batch * time * dim);
+  const sin = new Float32Array(batch * time * dim);
+  for (let b = 0; b < batch; b++) {
+    const row = positions[b] as readonly number[];
+    for (let t = 0; t < time; t++) {
+      const base = (b * time + t) * dim;
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround((row[t] as number) * (invFreq[i] as number));
+        const c = Math.cos(angle);
+        const s = Math.sin(angle);
+        cos[base + i] = c;
+        cos[base + i + half] = c;
+        sin[base + i] = s;
+        sin[base + i + half] = s;
+      }
+    }
+  }
+  return { cos: tf.tensor4d(cos, [batch, 1, time, dim]), sin: tf.tensor4d(sin, [batch, 1, time, dim]) };
+}
+
+/**
+ * Scaled dot-product attention. q [B, H, T, D]; k, v [B, KVH, S, D] (grouped-query: each key/value
+ * head serves H/KVH consecutive query heads, as transformers' `repeat_kv`); `mask` [B, 1, T, S]
+ * is added to the scores (0 where allowed, a large negative number where not).
+ */
+export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
+  const groups = q.shape[1] / k.shape[1];
+  const keys = groups === 1 ? k : repeatKv(k, groups);
+  const values = groups === 1 ? v : repeatKv(v, groups);
+  const scores = tf.add(tf.mul(tf.matMul(q, keys, false, true), 1 / Math.sqrt(q.shape[3])), mask);
+  return tf.matMul(tf.softmax(scores), values) as tf.Tensor4D;
+}
+
+function repeatKv(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  const [batch, heads, time, dim] = x.shape;
+  const tiled = tf.tile(tf.expandDims(x, 2), [1, 1, groups, 1, 1]);
+  return tf.reshape(tiled, [batch, heads * groups, time, dim]);
+}

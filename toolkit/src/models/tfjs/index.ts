@@ -1,0 +1,1 @@
+export { useTfjsBackend, TFJS_BACKENDS, type TfjsBackendName, tf } from './backend.js';
