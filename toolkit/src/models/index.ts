@@ -12,3 +12,11 @@ export { loadTokenizer, type TextTokenizer, type TokenizedText, type TokenizerOp
 export { loadEncoder, meanPoolNormalize, DEFAULT_MAX_LENGTH, type Encoder, type EncoderOptions } from './encoder/index.js';
 export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_PREFIX } from './e5.js';
 export { ModelFileError } from './model-files.js';
+export * from './lm/index.js';
+export { useTfjsBackend, TFJS_BACKENDS, type TfjsBackendName } from './tfjs/index.js';
+export {
+  renderChatTemplate, writeChatTemplate, trainLabTokenizer, firstMerges, byteLevelAlphabet,
+  QWEN25_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE_SHA256, QWEN25_DEFAULT_SYSTEM_PROMPT, LAB_SPECIAL_TOKENS, SPECIAL_TOKEN_NAMES,
+  type ChatMessage, type ChatTemplateOptions, type EncodeOptions, type DecodeOptions, type SpecialTokenName,
+  type TrainLabTokenizerOptions, type TrainedTokenizer,
+} from './tokenizer/index.js';
