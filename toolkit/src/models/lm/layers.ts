@@ -50,14 +50,20 @@ export function silu(x: tf.Tensor): tf.Tensor {
  */
 export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
   const [vocab, hidden] = table.shape;
-  const lookup = tf.customGrad(((t: tf.Tensor) => ({
-    value: tf.gather(t, ids),
-    gradFunc: (dy: tf.Tensor) => {
-      const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [-1]), vocab), 'float32');
-      return tf.matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false);
-    },
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return lookup(table) as tf.Tensor3D;
+  // `ids` is an input and saved, not captured: the forward pass's tidy scopes dispose what the
+  // backward pass would otherwise find gone.
+  const lookup = tf.customGrad(((t: tf.Tensor, indices: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
+    save([indices]);
+    return {
+      value: tf.gather(t, indices),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const kept = saved[0] as tf.Tensor;
+        const oneHot = tf.cast(tf.oneHot(tf.reshape(kept, [-1]), vocab), 'float32');
+        return [tf.matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false), tf.zerosLike(kept)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return lookup(table, ids) as tf.Tensor3D;
 }
 
 /** [B, T, heads·dim] → [B, heads, T, dim]. */
@@ -125,6 +131,7 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
 
 function repeatKv(x: tf.Tensor4D, groups: number): tf.Tensor4D {
   const [batch, heads, time, dim] = x.shape;
-  const tiled = tf.tile(tf.expandDims(x, 2), [1, 1, groups, 1, 1]);
+  // Tiled as rank 3: tfjs has no gradient for tiling rank-5 tensors.
+  const tiled = tf.tile(tf.reshape(x, [batch * heads, 1, time * dim]), [1, groups, 1]);
   return tf.reshape(tiled, [batch, heads * groups, time, dim]);
 }
