@@ -14,6 +14,9 @@ import { registerLabWorld } from './commands/lab-world.js';
 import { registerLabStats } from './commands/lab-stats.js';
 import { registerIndexCommands } from './commands/index-commands.js';
 import { registerServe } from './commands/serve.js';
+import { registerRun } from './commands/run.js';
+import { registerKernel } from './commands/kernel.js';
+import { registerTokenizer } from './commands/tokenizer.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerLabStats(program);
   registerIndexCommands(program);
   registerServe(program);
+  registerRun(program);
+  registerKernel(program);
+  registerTokenizer(program);
   return program;
 }
 

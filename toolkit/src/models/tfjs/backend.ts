@@ -45,9 +45,8 @@ export async function useTfjsBackend(name: TfjsBackendName = defaultBackend()): 
     if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
     // Emscripten's runtime installs process-wide handlers that rethrow every uncaught error
     // after printing the whole WASM glue source; errors should reach the program's own handlers.
-    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-      for (const listener of process.listeners(event)) if (!before[event].includes(listener)) process.removeListener(event, listener);
-    }
+    for (const listener of process.listeners('uncaughtException')) if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
+    for (const listener of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
   }
   await tf.ready();
   return tf;
