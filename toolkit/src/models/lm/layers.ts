@@ -2,12 +2,12 @@
  * The building blocks of both families as tfjs functions: every one is differentiable with
  * the kernels the WASM backend has (the embedding's gradient avoids `UnsortedSegmentSum`).
  */
-import { tf } from '../tfjs/index.js';
+import { matMul, tf } from '../tfjs/index.js';
 
 /** `x @ w (+ b)` over the last axis of a [B, T, in] tensor; `w` is [in, out]. */
 export function linear(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
   const [batch, time, inputs] = x.shape;
-  let y = tf.matMul(tf.reshape(x, [batch * time, inputs]), w);
+  let y = matMul(tf.reshape(x, [batch * time, inputs]), w);
   if (b !== undefined) y = tf.add(y, b);
   return tf.reshape(y, [batch, time, w.shape[1]]);
 }
@@ -15,7 +15,7 @@ export function linear(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
 /** Logits against an embedding-shaped matrix [vocab, hidden] (tied heads, GPT-2's head). */
 export function linearTransposed(x: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
   const [batch, time, inputs] = x.shape;
-  const y = tf.matMul(tf.reshape(x, [batch * time, inputs]), w, false, true);
+  const y = matMul(tf.reshape(x, [batch * time, inputs]), w, false, true);
   return tf.reshape(y, [batch, time, w.shape[0]]);
 }
 
@@ -59,7 +59,7 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const kept = saved[0] as tf.Tensor;
         const oneHot = tf.cast(tf.oneHot(tf.reshape(kept, [-1]), vocab), 'float32');
-        return [tf.matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false), tf.zerosLike(kept)];
+        return [matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false), tf.zerosLike(kept)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -125,8 +125,8 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
   const groups = q.shape[1] / k.shape[1];
   const keys = groups === 1 ? k : repeatKv(k, groups);
   const values = groups === 1 ? v : repeatKv(v, groups);
-  const scores = tf.add(tf.mul(tf.matMul(q, keys, false, true), 1 / Math.sqrt(q.shape[3])), mask);
-  return tf.matMul(tf.softmax(scores), values) as tf.Tensor4D;
+  const scores = tf.add(tf.mul(matMul(q, keys, false, true), 1 / Math.sqrt(q.shape[3])), mask);
+  return matMul(tf.softmax(scores), values) as tf.Tensor4D;
 }
 
 function repeatKv(x: tf.Tensor4D, groups: number): tf.Tensor4D {

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerMatMulGradient } from './matmul.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu';
 export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu'];
@@ -49,6 +50,7 @@ export async function useTfjsBackend(name: TfjsBackendName = defaultBackend()): 
     for (const listener of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
   }
   await tf.ready();
+  registerMatMulGradient();
   return tf;
 }
 
