@@ -84,7 +84,8 @@ describe('ONNX encoder on the tiny BERT fixture', () => {
   test('a missing file is an error that names it', async () => {
     for (const name of ['config.json', 'tokenizer.json', 'model.onnx']) {
       const dir = await fixtureCopy(name);
-      await assert.rejects(loadEncoder(dir), (e: unknown) => {
+      // Without model.onnx the default runtime is tfjs; asking for ONNX must name the missing graph.
+      await assert.rejects(loadEncoder(dir, name === 'model.onnx' ? { runtime: 'onnx' } : {}), (e: unknown) => {
         assert.ok(e instanceof ModelFileError, String(e));
         assert.equal(e.file, join(dir, name));
         assert.match(e.message, new RegExp(`has no ${name.replace('.', '\\.')}`, 'u'));

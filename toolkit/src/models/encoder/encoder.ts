@@ -4,6 +4,7 @@
  * embeds queries and passages. It embeds texts exactly as given; e5's "query: " / "passage: "
  * prefixes are the retriever's business (see `e5Query`, `e5Passage`).
  */
+import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
@@ -14,6 +15,7 @@ import { padInBatches, type PaddedBatch } from './batches.js';
 import { readEncoderConfig, readTokenizerConfig, resolveMaxLength, resolvePadId } from './config.js';
 import { openEncoderSession, type EncoderSession, type KnownInput } from './onnx-session.js';
 import { meanPoolNormalize } from './pooling.js';
+import { loadTfjsBert } from './tfjs-bert.js';
 
 /** A loaded encoder. */
 export interface Encoder {
@@ -39,6 +41,11 @@ export interface EncoderOptions {
   threads?: number;
   /** File name of the ONNX graph in the directory (default `model.onnx`). */
   modelFile?: string;
+  /**
+   * `onnx` (ONNX Runtime, the fastest on a CPU) or `tfjs` (the BERT forward pass in tfjs, from
+   * `model.safetensors`). Default: `onnx` when the ONNX file is there, `tfjs` otherwise.
+   */
+  runtime?: 'onnx' | 'tfjs';
 }
 
 const optionsSchema = z.object({
@@ -46,14 +53,15 @@ const optionsSchema = z.object({
   batchSize: z.number().int().positive().default(16),
   threads: z.number().int().positive().optional(),
   modelFile: z.string().min(1).default('model.onnx'),
+  runtime: z.enum(['onnx', 'tfjs']).optional(),
 });
 const textsSchema = z.array(z.string());
 
 /**
- * Loads an encoder from a directory in the Hugging Face layout with an ONNX export beside it:
- * `config.json` (hidden_size, max_position_embeddings), `tokenizer.json`, optionally
- * `tokenizer_config.json` (pad token), and `model.onnx` whose inputs are `input_ids`,
- * `attention_mask` and optionally `token_type_ids`, and whose output is `last_hidden_state`.
+ * Loads an encoder from a directory in the Hugging Face layout: `config.json` (hidden_size,
+ * max_position_embeddings), `tokenizer.json`, optionally `tokenizer_config.json` (pad token),
+ * and either `model.onnx` (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`;
+ * output `last_hidden_state`), run by ONNX Runtime, or a BERT `model.safetensors`, run in tfjs.
  *
  * @example
  * ```ts
@@ -68,14 +76,16 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
   const opts = optionsSchema.parse(options);
   const configPath = await requireModelFile(dir, 'config.json', 'the model configuration: hidden size, positions');
   const tokenizerPath = await requireModelFile(dir, 'tokenizer.json', "the tokenizer's vocabulary and rules");
-  const modelPath = await requireModelFile(dir, opts.modelFile, 'the network, exported to ONNX');
+  const runtime = opts.runtime ?? (await access(join(dir, opts.modelFile)).then(() => 'onnx' as const, () => 'tfjs' as const));
   const config = await readEncoderConfig(configPath);
   const tokenizerConfig = await readTokenizerConfig(join(dir, 'tokenizer_config.json'));
   const maxLength = resolveMaxLength(opts.maxLength, config, tokenizerConfig);
   const tokenizer = await loadTokenizer(tokenizerPath, { maxLength });
   const padId = resolvePadId((t) => tokenizer.tokenToId(t), config, tokenizerConfig);
-  const session = await openEncoderSession(modelPath, opts.threads ?? availableParallelism());
   const dimension = config.hidden_size;
+  const run = runtime === 'onnx'
+    ? await onnxRunner(await requireModelFile(dir, opts.modelFile, 'the network, exported to ONNX'), opts.threads ?? availableParallelism(), dimension)
+    : await tfjsRunner(dir, config, dimension);
   let disposed = false;
 
   return {
@@ -88,7 +98,7 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
       const out = new Array<Float32Array>(batch.length);
       const tokenized = await tokenizer.tokenize(batch);
       for (const padded of padInBatches(tokenized, padId, opts.batchSize)) {
-        const vectors = await runBatch(session, padded, dimension, modelPath);
+        const vectors = await run.batch(padded);
         padded.indices.forEach((textIndex, row) => (out[textIndex] = vectors[row]!));
       }
       return out;
@@ -96,8 +106,30 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await session.session.release();
+      await run.dispose();
     },
+  };
+}
+
+/** One padded batch in, its pooled embeddings out, whichever runtime computes the hidden states. */
+interface BatchRunner {
+  batch(padded: PaddedBatch): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}
+
+async function onnxRunner(modelPath: string, threads: number, dimension: number): Promise<BatchRunner> {
+  const session = await openEncoderSession(modelPath, threads);
+  return { batch: (padded) => runBatch(session, padded, dimension, modelPath), dispose: () => session.session.release() };
+}
+
+async function tfjsRunner(dir: string, config: Record<string, unknown>, dimension: number): Promise<BatchRunner> {
+  const model = await loadTfjsBert(dir, config);
+  return {
+    async batch(padded) {
+      const hidden = await model.lastHiddenState(padded);
+      return meanPoolNormalize(hidden, padded.attentionMask, padded.indices.length, padded.width, dimension);
+    },
+    dispose: async () => model.dispose(),
   };
 }
 
