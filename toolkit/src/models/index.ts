@@ -1,11 +1,17 @@
 /**
- * Models: tokenizers from `tokenizer.json`, and sentence encoders run from ONNX on the CPU.
+ * Models: tokenizers from `tokenizer.json` (with chat templates), sentence encoders (ONNX or
+ * tfjs), and causal language models in tfjs (Llama/Qwen2, GPT-2) that load and save the
+ * Hugging Face layout, generate with a KV cache and train.
  *
  * @example
  * ```ts
- * import { loadEncoder, e5Query, e5Passage } from '@s3lab/toolkit';
+ * import { loadEncoder, loadCausalLM, loadTokenizer, e5Query, e5Passage } from '@s3lab/toolkit';
  * const encoder = await loadEncoder('datasets/models/lab-e5-small');
  * const [q, p] = await encoder.encode([e5Query('Who founded Cuga Records?'), e5Passage('Cuga Records', 'Cuga Records was founded in 1843.')]);
+ * const lm = await loadCausalLM('test/fixtures/lm/tiny-qwen2');
+ * const tokens = await lm.generate([1, 2, 3], { maxNewTokens: 8 });
+ * const tokenizer = await loadTokenizer('datasets/models/lab-tokenizer');
+ * const prompt = tokenizer.applyChatTemplate([{ role: 'user', content: 'Who founded Cuga Records?' }], { addGenerationPrompt: true });
  * ```
  */
 export { loadTokenizer, type TextTokenizer, type TokenizedText, type TokenizerOptions } from './tokenizer/index.js';
