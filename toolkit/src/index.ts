@@ -13,5 +13,6 @@ export * from './models/index.js';
 export * from './retrieval/index.js';
 export * from './reward/index.js';
 export * from './agent/index.js';
+export * from './rl/index.js';
 export * from './eval/index.js';
 export * from './display/index.js';

@@ -15,3 +15,4 @@ export { TransformerLM } from './causal-lm.js';
 export type { CausalLM, GenerateOptions } from './types.js';
 export type { LmConfig, LmFamily } from './config.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors, type StoredTensor } from './safetensors.js';
+export { padSequences, tokenLogProbs, maskedNll, type PaddedSequences } from './log-probs.js';
