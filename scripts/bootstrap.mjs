@@ -30,9 +30,14 @@ step('build native FAISS binding', 'node', ['toolkit/native/faiss/build.mjs']);
 step('build', 'node', [TSC, '-b']);
 jobs[job]();
 
-/** `npm start`: regenerate the lab world, check it byte for byte against the committed copy, print its statistics. */
+/**
+ * `npm start`: check the lab world byte for byte against its generator (fast), then run the
+ * quickstart notebook headless at lab scale; it prints where the executed notebook and the
+ * HTML report are (out/00-quickstart.ipynb, out/00-quickstart.html).
+ */
 function start() {
   step('lab world', 'node', ['toolkit/bin/s3lab.js', 'lab-world', '--seed', '1', '--out', 'datasets/lab', '--check']);
+  step('quickstart notebook', 'node', ['toolkit/bin/s3lab.js', 'run', 'notebooks/00-quickstart.ipynb', '--out', 'out']);
 }
 
 /** `npm test`: type checking, lint, then every test; the runner's summary line ends the output. */

@@ -21,7 +21,7 @@ function loss(lm: TransformerLM, ids: number[]): tf.Scalar {
     const logits = tf.squeeze(lm.forwardLogits([ids.slice(0, -1)]), [0]);
     const targets = tf.oneHot(tf.tensor1d(ids.slice(1), 'int32'), lm.vocabSize);
     return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1)));
-  });
+  }) as tf.Scalar;
 }
 
 for (const [family, config] of Object.entries(CONFIGS)) {

@@ -1,0 +1,68 @@
+/**
+ * The parts of tslab that s3lab builds on: its TypeScript converter and executor (cells are
+ * type-checked, transpiled and run in one shared context, with top-level await), and its
+ * Jupyter messaging server. They are tslab internals (`tslab/dist/*`), loaded with `require`
+ * because tslab is CommonJS and `lastWriteDisplayData` is reassigned on every request: an ESM
+ * named import would keep the first value.
+ */
+import { createRequire } from 'node:module';
+import type * as ConverterModule from 'tslab/dist/converter.js';
+import type * as ExecutorModule from 'tslab/dist/executor.js';
+import type * as JupyterModule from 'tslab/dist/jupyter.js';
+
+const require = createRequire(import.meta.url);
+
+export type Executor = ExecutorModule.Executor;
+export type ConverterSet = ExecutorModule.ConverterSet;
+export type ExecutorConsole = ExecutorModule.ConsoleInterface;
+
+type TypeScriptModule = { createWatchCompilerHost: (rootFiles: unknown, options: object, ...rest: unknown[]) => unknown };
+type ModuleLoad = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
+
+/**
+ * tslab's converter module, checking cells with `strict: true`. tslab hard-codes its compiler
+ * options without `strict`, and the toolkit's types are written for strict mode: without
+ * `strictNullChecks`, zod's inferred types turn required fields optional (a corpus document's
+ * `id?: string`), so correct notebook code fails to type-check. The options are a literal passed
+ * to `ts.createWatchCompilerHost`, whose export cannot be reassigned, so the converter module is
+ * loaded (once, here, before anything else loads it) with its own view of TypeScript in which
+ * that function adds `strict: true`.
+ */
+const converterModule: typeof ConverterModule = (() => {
+  const Module = require('node:module') as { _load: ModuleLoad };
+  const ts = require('@tslab/typescript-for-tslab') as TypeScriptModule;
+  // Every export of TypeScript as an own property (tslab copies own properties), but one.
+  const strictTs = Object.defineProperties({}, {
+    ...Object.getOwnPropertyDescriptors(ts),
+    createWatchCompilerHost: {
+      enumerable: true,
+      value: (rootFiles: unknown, options: object, ...rest: unknown[]) => ts.createWatchCompilerHost(rootFiles, { ...options, strict: true }, ...rest),
+    },
+  }) as TypeScriptModule;
+  const load = Module._load;
+  const isConverter = (filename: string | undefined): boolean => /tslab[\\/]dist[\\/]converter\.js$/u.test(filename ?? '');
+  Module._load = function (this: unknown, request, parent, isMain) {
+    if (request === '@tslab/typescript-for-tslab' && isConverter(parent?.filename)) return strictTs;
+    return load.call(this, request, parent, isMain);
+  };
+  try {
+    return require('tslab/dist/converter.js') as typeof ConverterModule;
+  } finally {
+    Module._load = load;
+  }
+})();
+
+/** A TypeScript (not JavaScript), Node (not browser) converter with strict checking. */
+export function createStrictConverter(): ConverterModule.Converter {
+  return converterModule.createConverter({ isJS: false, isBrowser: false });
+}
+
+export const tslabExecutor = (): typeof ExecutorModule => require('tslab/dist/executor.js') as typeof ExecutorModule;
+export const tslabJupyter = (): typeof JupyterModule => require('tslab/dist/jupyter.js') as typeof JupyterModule;
+
+/** Versions of tslab and of the TypeScript it checks cells with (recorded in run metadata). */
+export function tslabVersions(): { tslab: string; typescript: string } {
+  const tslab = (require('tslab/package.json') as { version: string }).version;
+  const typescript = (require('@tslab/typescript-for-tslab/package.json') as { version: string }).version;
+  return { tslab, typescript };
+}
