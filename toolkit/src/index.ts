@@ -16,3 +16,4 @@ export * from './agent/index.js';
 export * from './rl/index.js';
 export * from './eval/index.js';
 export * from './display/index.js';
+export * from './llm/index.js';

@@ -1,5 +1,8 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { loadLocalChatModel } from '../../llm/local.js';
+import { startLlmServer } from '../../llm/server.js';
 import { openRetriever } from '../../retrieval/open-index.js';
 import { startRetrievalServer } from '../../retrieval/server.js';
 import { parseOptions } from '../options.js';
@@ -13,9 +16,18 @@ const ServeOptions = z.object({
   quiet: z.boolean().default(false),
 });
 
+const ServeLlmOptions = z.object({
+  model: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65_535),
+  name: z.string().min(1).optional(),
+  maxBatch: z.coerce.number().int().min(1).max(1024),
+  quiet: z.boolean().default(false),
+});
+
 export function registerServe(program: Command): void {
   const serve = program.command('serve').description('run servers')
-    .addHelpText('after', '\nExample:\n  s3lab serve retriever --index indexes/lab-bm25 --port 8000');
+    .addHelpText('after', '\nExample:\n  s3lab serve retriever --index indexes/lab-bm25 --port 8000\n  s3lab serve llm --model test/fixtures/lm/tiny-chat --port 8001');
   serve
     .command('retriever')
     .description('serve an index over the s3/Search-R1 retrieval API: POST /retrieve {"queries", "topk", "return_scores"}')
@@ -39,6 +51,40 @@ export function registerServe(program: Command): void {
       const stop = (): void => {
         process.stdout.write('stopping\n');
         void server.close().then(() => opened.close()).then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise<void>((resolve) => server.server.once('close', resolve));
+    });
+  registerServeLlm(serve);
+}
+
+function registerServeLlm(serve: Command): void {
+  serve
+    .command('llm')
+    .description('serve a local model over the OpenAI API (vLLM-compatible): POST /v1/chat/completions, POST /v1/completions, GET /v1/models')
+    .requiredOption('--model <dir>', 'model directory in the Hugging Face layout: config.json, model.safetensors, tokenizer.json, tokenizer_config.json')
+    .option('--host <address>', 'address to bind (loopback by default; 0.0.0.0 exposes it to the network)', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one; 8001 leaves 8000 to the retriever)', '8001')
+    .option('--name <name>', 'the model name clients send and /v1/models lists (default: the directory\'s name)')
+    .option('--max-batch <n>', 'most concurrent requests generated together in one batch', '16')
+    .option('--quiet', 'do not log each request')
+    .addHelpText('after', '\nExample:\n  s3lab serve llm --model test/fixtures/lm/tiny-chat --port 8001\n  curl -s localhost:8001/v1/chat/completions -d \'{"model": "tiny-chat", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 16}\'')
+    .action(async (raw: unknown) => {
+      const options = parseOptions(ServeLlmOptions, raw);
+      const isDir = await stat(options.model).then((s) => s.isDirectory(), () => false);
+      if (!isDir) throw new UsageError(`--model ${options.model} is not a directory (expected a model directory with config.json, model.safetensors and tokenizer.json)`);
+      const model = await loadLocalChatModel(options.model, { name: options.name }).catch((error: Error) => {
+        throw new UsageError(`cannot load --model ${options.model}: ${error.message}`);
+      });
+      const server = await startLlmServer({
+        model, host: options.host, port: options.port, maxBatch: options.maxBatch,
+        onRequest: options.quiet ? undefined : (r) => process.stderr.write(`${r.method} ${r.path} ${r.status} ${r.ms} ms\n`),
+      });
+      process.stdout.write(`serving ${server.name} at ${server.url}/v1 (OpenAI-compatible)\n`);
+      const stop = (): void => {
+        process.stdout.write('stopping\n');
+        void server.close().then(() => model.dispose()).then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
