@@ -87,8 +87,15 @@ function decimalValue(digits: string): number {
   return Number(ascii);
 }
 
-/** The ids a selection names: every number in it, kept if within 1..maxId, first occurrence first. */
-function selectedIds(selection: string, maxId: number): Set<number> {
+/**
+ * The ids a selection names: every number in it, kept if within 1..maxId, first occurrence first.
+ *
+ * @example
+ * ```ts
+ * [...selectedIds('[1, 4, 9]', 8)]; // [1, 4]
+ * ```
+ */
+export function selectedIds(selection: string, maxId: number): Set<number> {
   const ids = new Set<number>();
   for (const [digits] of selection.matchAll(DECIMAL_RUN)) {
     const id = decimalValue(digits);

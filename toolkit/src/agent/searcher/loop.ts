@@ -1,0 +1,165 @@
+/**
+ * The s3 search loop (the original `run_llm_loop`), batched over questions:
+ *
+ *   prompt  = instructions + question + naive-RAG top results          (once)
+ *   for turn in 1..maxTurns:                                            (all active questions together)
+ *     response = policy(prompt + transcript so far)
+ *     complete → stop · query → append <information>top-k</information> · neither → append feedback
+ *   one last response for those still active (its query is not run)
+ *   context = extractSelectedDocs(transcript after the start marker)
+ */
+import type { ChatModel } from '../../llm/types.js';
+import type { Retriever } from '../../retrieval/types.js';
+import { formatDocLines, informationObservation, toRetrievedDoc, type RetrievedDoc } from '../doc-lines.js';
+import { resolvePreset, type SearcherPreset } from '../presets.js';
+import { extractSelectedDocs, formatGeneratorContext, transcriptAfterStartMarker } from '../selected-docs.js';
+import type { Trajectory, Turn } from '../trajectory.js';
+import { INVALID_ACTION_FEEDBACK } from './environment.js';
+import { parseSearcherResponse } from './parse.js';
+import { modelPolicy, type ModelPolicyOptions, type SearcherPolicy, type SearcherState } from './policy.js';
+import { buildSearcherPrompt, type SearcherPromptOptions } from './prompt.js';
+
+export interface SearchLoopOptions {
+  questions: readonly string[];
+  retriever: Retriever;
+  /** `d-t-k` name or object. Default 8-3-3. */
+  preset?: string | SearcherPreset;
+  /** `bm25` asks for Boolean queries in the prompt. Default `dense`. */
+  retrieverKind?: 'dense' | 'bm25';
+  /** Naive-RAG documents in the prompt (the original keeps the first 5 of its top-12). Default 5. */
+  initialDocs?: number;
+  /** Largest id `<important_info>` may name. Default: the preset's docsPerTurn (the original hard-codes 8). */
+  maxSelectableId?: number;
+  /** Method name recorded in the trajectories. */
+  method?: string;
+  /** Builds the prompt (default {@link buildSearcherPrompt}); for prompt ablations and small-context models. It must keep the start marker. */
+  buildPrompt?: (options: SearcherPromptOptions) => string;
+}
+
+export interface RunSearcherOptions extends SearchLoopOptions, ModelPolicyOptions {
+  model: ChatModel;
+}
+
+interface Running {
+  state: SearcherState;
+  turns: Turn[];
+  done: boolean;
+}
+
+/**
+ * Runs a policy through the s3 environment for every question; turn k of all active questions is
+ * one `policy.act` call and one `retriever.search` call.
+ *
+ * @example
+ * ```ts
+ * const trajectories = await runSearchLoop({ questions: ['Who founded Cuga Records?'], retriever, policy: scriptedPolicy() });
+ * ```
+ */
+export async function runSearchLoop(options: SearchLoopOptions & { policy: SearcherPolicy; meta?: Record<string, unknown> }): Promise<Trajectory[]> {
+  const preset = resolvePreset(options.preset);
+  const initialK = options.initialDocs ?? 5;
+  const maxSelectableId = options.maxSelectableId ?? preset.docsPerTurn;
+  const { retriever, policy } = options;
+
+  const initialHits = await retriever.search([...options.questions], initialK);
+  const runs: Running[] = options.questions.map((question, i) => {
+    const initialDocs = (initialHits[i] ?? []).map(toRetrievedDoc);
+    const prompt = (options.buildPrompt ?? buildSearcherPrompt)({
+      question,
+      initialResults: formatDocLines(initialDocs, { spaced: true }),
+      keptPerTurn: preset.keptPerTurn,
+      retriever: options.retrieverKind ?? 'dense',
+    });
+    return { state: { question, prompt, continuation: '', initialDocs, turns: [], preset, final: false }, turns: [], done: false };
+  });
+
+  for (let turn = 0; turn <= preset.maxTurns; turn++) {
+    const active = runs.filter((r) => !r.done);
+    if (active.length === 0) break;
+    const final = turn === preset.maxTurns;
+    const outputs = await policy.act(active.map((r) => ({ ...r.state, turns: r.turns, final })), turn);
+
+    const parsed = active.map((_, j) => {
+      const out = outputs[j] ?? { text: '', finishReason: 'none' as const, tokens: 0, issues: [{ turn, code: 'model-error', message: 'no output' }] };
+      return { out, parse: parseSearcherResponse(out.text, { maxSelectableId, keptPerTurn: preset.keptPerTurn, turn }) };
+    });
+    const searching = final ? [] : parsed.flatMap(({ parse }, j) => (parse.action === 'search' ? [j] : []));
+    const hits = searching.length ? await retriever.search(searching.map((j) => parsed[j]?.parse.query ?? ''), preset.docsPerTurn) : [];
+    const retrievedOf = new Map<number, RetrievedDoc[]>(searching.map((j, n) => [j, (hits[n] ?? []).map(toRetrievedDoc)]));
+
+    active.forEach((run, j) => {
+      const { out, parse } = parsed[j] as (typeof parsed)[number];
+      const issues = [...out.issues, ...parse.issues];
+      if (out.finishReason === 'length') issues.push({ turn, code: 'max-tokens', message: 'the response hit the token limit' });
+      const retrieved = retrievedOf.get(j) ?? [];
+      let observation = '';
+      if (final) {
+        run.done = true;
+        if (parse.action === 'search') issues.push({ turn, code: 'turn-limit', message: 'the search turns are used up; this query is not run' });
+      } else if (parse.action === 'complete') {
+        run.done = true;
+      } else if (parse.action === 'search') {
+        observation = informationObservation(retrieved);
+      } else {
+        observation = INVALID_ACTION_FEEDBACK;
+      }
+      run.turns.push({
+        output: out.text,
+        response: parse.response,
+        observation,
+        action: parse.action,
+        query: parse.query,
+        retrieved,
+        selectedIds: parse.selectedIds,
+        searchComplete: parse.searchComplete,
+        finishReason: out.finishReason,
+        tokens: out.tokens,
+        issues,
+      });
+      run.state.continuation += parse.response + observation;
+    });
+  }
+
+  return runs.map((run) => {
+    const transcript = run.state.prompt + run.state.continuation;
+    const selectedDocs = extractSelectedDocs(transcriptAfterStartMarker(transcript) ?? '', { maxSelectableId });
+    return {
+      method: options.method ?? 's3',
+      question: run.state.question,
+      preset: preset.name,
+      protocol: 's3' as const,
+      prompt: run.state.prompt,
+      maxSelectableId,
+      turns: run.turns,
+      selectedDocs,
+      context: formatGeneratorContext(selectedDocs),
+      answer: null,
+      counts: {
+        documents: selectedDocs.length,
+        searcherTokens: run.turns.reduce((sum, t) => sum + t.tokens, 0),
+        turns: run.turns.length,
+        searches: run.turns.filter((t) => t.action === 'search' && t.observation !== '').length,
+      },
+      issues: run.turns.flatMap((t) => t.issues),
+      meta: { policy: policy.name, initialDocs: initialK, docsPerTurn: preset.docsPerTurn, maxTurns: preset.maxTurns, keptPerTurn: preset.keptPerTurn, retrieverKind: options.retrieverKind ?? 'dense', ...options.meta },
+    };
+  });
+}
+
+/**
+ * The s3 searcher: a `ChatModel` writes the responses.
+ *
+ * @example
+ * ```ts
+ * const trajectories = await runSearcher({ questions: ['Who founded Cuga Records?'], model, retriever, preset: '8-3-3' });
+ * console.log(trajectories[0]!.context);
+ * ```
+ */
+export function runSearcher(options: RunSearcherOptions): Promise<Trajectory[]> {
+  const { model, template, temperature, maxTokens, seed, ...loop } = options;
+  return runSearchLoop({
+    ...loop,
+    policy: modelPolicy(model, { template, temperature, maxTokens, seed }),
+    meta: { model: model.name, temperature: temperature ?? 0, maxTokens: maxTokens ?? 500, seed: seed ?? 0, mode: template ? 'complete' : 'chat' },
+  });
+}
