@@ -17,6 +17,7 @@ import { registerServe } from './commands/serve.js';
 import { registerRun } from './commands/run.js';
 import { registerKernel } from './commands/kernel.js';
 import { registerTokenizer } from './commands/tokenizer.js';
+import { registerEval } from './commands/eval.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerKernel(program);
   registerTokenizer(program);
+  registerEval(program);
   return program;
 }
 

@@ -1,0 +1,102 @@
+/**
+ * The summary of an evaluation: per method and question type (plus `all`), GenAcc, EM, F1, mean
+ * documents, searcher tokens and turns, and counts — as JSON, as plain rows for `formatTable` or a
+ * DataFrame, and nothing else (no DataFrame library is a dependency; see `summaryRows`).
+ *
+ * @example
+ * ```ts
+ * import { formatTable, summarizeRecords, summaryRows } from '@s3lab/toolkit';
+ * console.log(formatTable(summaryRows(summarizeRecords(records))));
+ * ```
+ */
+import { z } from 'zod';
+
+/** One evaluated question, as stored in `records.jsonl`. */
+export const evalRecordSchema = z.object({
+  method: z.string(),
+  id: z.string(),
+  /** The question's type (`type` field of the set), `untyped` when it has none. */
+  type: z.string(),
+  question: z.string(),
+  goldenAnswers: z.array(z.string()),
+  answer: z.string(),
+  /** The generator's reply as written. */
+  reply: z.string(),
+  genAcc: z.union([z.literal(0), z.literal(1)]),
+  spanMatch: z.boolean(),
+  judged: z.boolean(),
+  judgeReply: z.string().optional(),
+  em: z.union([z.literal(0), z.literal(1)]),
+  f1: z.number(),
+  documents: z.number().int().min(0),
+  searcherTokens: z.number().int().min(0),
+  turns: z.number().int().min(0),
+  generatorPromptTokens: z.number().int().min(0),
+  context: z.string().optional(),
+});
+export type EvalRecord = z.output<typeof evalRecordSchema>;
+
+/** Means over one method × type cell. */
+export interface SummaryCell {
+  method: string;
+  type: string;
+  questions: number;
+  genAcc: number;
+  em: number;
+  f1: number;
+  /** Share of questions the judge decided (the span match failed). */
+  judged: number;
+  documents: number;
+  searcherTokens: number;
+  turns: number;
+}
+
+const ALL = 'all';
+
+/**
+ * Cells per method (in first-seen order) and type (sorted, then `all`). Means are plain averages
+ * over questions, as the paper's per-dataset accuracies.
+ */
+export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] {
+  const groups = new Map<string, Map<string, EvalRecord[]>>();
+  for (const record of records) {
+    const byType = groups.get(record.method) ?? new Map<string, EvalRecord[]>();
+    groups.set(record.method, byType);
+    for (const type of [record.type, ALL]) {
+      const list = byType.get(type) ?? [];
+      byType.set(type, list);
+      list.push(record);
+    }
+  }
+  const cells: SummaryCell[] = [];
+  for (const [method, byType] of groups) {
+    const types = [...byType.keys()].filter((t) => t !== ALL).sort();
+    for (const type of [...types, ALL]) {
+      const list = byType.get(type) ?? [];
+      const mean = (pick: (r: EvalRecord) => number): number => list.reduce((sum, r) => sum + pick(r), 0) / list.length;
+      cells.push({
+        method, type, questions: list.length,
+        genAcc: mean((r) => r.genAcc), em: mean((r) => r.em), f1: mean((r) => r.f1), judged: mean((r) => (r.judged ? 1 : 0)),
+        documents: mean((r) => r.documents), searcherTokens: mean((r) => r.searcherTokens), turns: mean((r) => r.turns),
+      });
+    }
+  }
+  return cells;
+}
+
+/**
+ * The cells as plain row objects (what `formatTable` and `htmlTable` print, and what a DataFrame
+ * is built from: `new dfd.DataFrame(summaryRows(cells))` once a DataFrame library is added).
+ *
+ * @example
+ * ```ts
+ * summaryRows([{ method: 'naive-rag', type: 'all', questions: 2, genAcc: 0.5, em: 0.5, f1: 0.5, judged: 0, documents: 3, searcherTokens: 0, turns: 0 }]);
+ * // [{ method: 'naive-rag', type: 'all', n: 2, GenAcc: 0.5, EM: 0.5, F1: 0.5, judged: 0, docs: 3, 'searcher tokens': 0, turns: 0 }]
+ * ```
+ */
+export function summaryRows(cells: readonly SummaryCell[]): Record<string, string | number>[] {
+  return cells.map((c) => ({
+    method: c.method, type: c.type, n: c.questions, GenAcc: c.genAcc, EM: c.em, F1: c.f1, judged: c.judged,
+    docs: c.documents, 'searcher tokens': c.searcherTokens, turns: c.turns,
+  }));
+}

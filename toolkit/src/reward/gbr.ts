@@ -1,0 +1,159 @@
+/**
+ * The s3 reward: the generator answers from the searcher's context, GenAcc scores the answer, and
+ * Gain Beyond RAG subtracts the GenAcc the same generator got from naive RAG (read from the RAG
+ * cache) — `compute_score_rag` in pat-jj/s3 `verl/utils/reward_score/rag_2.py`. The variant
+ * (`gbr` by default, `gbr+genacc` as the released trainer, or `genacc`) is recorded with every score.
+ *
+ * @example
+ * ```ts
+ * import { GenerationReward, RagCache, loadLocalChatModel } from '@s3lab/toolkit';
+ * const generator = await loadLocalChatModel('test/fixtures/lm/tiny-chat');
+ * const reward = new GenerationReward({ generator, judge: generator, ragCache: await RagCache.load('/tmp/rag-cache.jsonl'), dataSource: 'lab' });
+ * const scores = await reward.score(trajectories); // one number per trajectory, in [-1, 1] for 'gbr'
+ * ```
+ */
+import { z } from 'zod';
+import type { ChatModel } from '../llm/types.js';
+import { generateAnswers } from './generator.js';
+import { scoreGenAcc } from './genacc.js';
+import { exactMatch, f1Score } from './metrics.js';
+import type { RagCache } from './rag-cache.js';
+import { REWARD_VARIANTS, rewardTrajectorySchema, type Reward, type RewardTrajectory, type RewardVariant } from './types.js';
+import { validateOptions } from './validate.js';
+
+/**
+ * The reward of one trajectory from its GenAcc and the naive-RAG GenAcc (ignored by `genacc`).
+ *
+ * @example
+ * ```ts
+ * combineReward('gbr', 1, 0); // 1
+ * combineReward('gbr+genacc', 1, 1); // 1: no gain, but the answer is right
+ * combineReward('gbr', 0, 1); // -1
+ * ```
+ */
+export function combineReward(variant: RewardVariant, genAcc: number, ragGenAcc: number): number {
+  switch (variant) {
+    case 'gbr':
+      return genAcc - ragGenAcc;
+    case 'gbr+genacc':
+      return genAcc - ragGenAcc + genAcc;
+    case 'genacc':
+      return genAcc;
+  }
+}
+
+/** What happens when a question is not in the RAG cache. */
+export type MissingRagPolicy = 'error' | 'zero-shot';
+
+export interface GenerationRewardOptions {
+  generator: ChatModel;
+  /** The GenAcc judge (the original uses the generator's server); omitted = span match only. */
+  judge?: ChatModel;
+  /** Needed by `gbr` and `gbr+genacc`. */
+  ragCache?: RagCache;
+  /** Default `gbr`. */
+  variant?: RewardVariant;
+  /** RAG-cache section of trajectories that name none (default `lab`). */
+  dataSource?: string;
+  /**
+   * A question missing from the cache: `error` (default) throws naming it; `zero-shot` does what
+   * the original's trainer does — warns and uses the generator's zero-shot (no context) GenAcc.
+   */
+  missingRag?: MissingRagPolicy;
+  /** Most tokens per generator answer (backend default when omitted). */
+  maxTokens?: number;
+}
+
+/** Everything behind one reward, for logs and tables. */
+export interface RewardDetail {
+  question: string;
+  answer: string;
+  genAcc: 0 | 1;
+  judged: boolean;
+  /** The baseline subtracted; `null` for the `genacc` variant. */
+  ragGenAcc: 0 | 1 | null;
+  /** Where the baseline came from. */
+  ragSource: 'cache' | 'zero-shot' | null;
+  gbr: number | null;
+  reward: number;
+  variant: RewardVariant;
+  em: 0 | 1;
+  f1: number;
+}
+
+const optionsSchema = z.object({
+  variant: z.enum(REWARD_VARIANTS),
+  dataSource: z.string().min(1),
+  missingRag: z.enum(['error', 'zero-shot']),
+  maxTokens: z.number().int().min(1).optional(),
+  hasCache: z.boolean(),
+}).refine((o) => o.variant === 'genacc' || o.hasCache, { message: 'variants gbr and gbr+genacc need a ragCache', path: ['ragCache'] });
+
+/** DESIGN.md's `Reward`: GBR (default) or one of its variants, computed with the frozen generator. */
+export class GenerationReward implements Reward {
+  readonly variant: RewardVariant;
+  private readonly dataSource: string;
+  private readonly missingRag: MissingRagPolicy;
+
+  constructor(private readonly options: GenerationRewardOptions) {
+    const settings = validateOptions(optionsSchema, {
+      variant: options.variant ?? 'gbr', dataSource: options.dataSource ?? 'lab', missingRag: options.missingRag ?? 'error',
+      maxTokens: options.maxTokens, hasCache: options.ragCache !== undefined,
+    }, 'GenerationReward');
+    this.variant = settings.variant;
+    this.dataSource = settings.dataSource;
+    this.missingRag = settings.missingRag;
+  }
+
+  async score(trajectories: readonly RewardTrajectory[]): Promise<number[]> {
+    return (await this.scoreDetailed(trajectories)).map((detail) => detail.reward);
+  }
+
+  /** The reward of each trajectory with everything it was computed from. */
+  async scoreDetailed(trajectories: readonly RewardTrajectory[]): Promise<RewardDetail[]> {
+    trajectories.forEach((t, i) => validateOptions(rewardTrajectorySchema, t, `GenerationReward.score: trajectories[${i}]`));
+    const { generator, judge, maxTokens } = this.options;
+    const baselines = await this.baselines(trajectories);
+    const answers = await generateAnswers(generator, trajectories.map(({ question, context }) => ({ question, context })), { maxTokens });
+    const accuracy = await scoreGenAcc(judge, answers.map(({ answer }, i) => ({ answer, goldenAnswers: (trajectories[i] as RewardTrajectory).goldenAnswers })));
+    return trajectories.map((t, i) => {
+      const answer = answers[i]?.answer ?? '';
+      const genAcc = accuracy[i]?.genAcc ?? 0;
+      const baseline = baselines[i] ?? null;
+      const ragGenAcc = baseline?.score ?? null;
+      return {
+        question: t.question,
+        answer,
+        genAcc,
+        judged: accuracy[i]?.judged ?? false,
+        ragGenAcc,
+        ragSource: baseline?.source ?? null,
+        gbr: ragGenAcc === null ? null : genAcc - ragGenAcc,
+        reward: combineReward(this.variant, genAcc, ragGenAcc ?? 0),
+        variant: this.variant,
+        em: exactMatch(answer, t.goldenAnswers) ? 1 : 0,
+        f1: f1Score(answer, t.goldenAnswers),
+      };
+    });
+  }
+
+  /** The naive-RAG GenAcc of each trajectory (none for `genacc`). */
+  private async baselines(trajectories: readonly RewardTrajectory[]): Promise<({ score: 0 | 1; source: 'cache' | 'zero-shot' } | undefined)[]> {
+    if (this.variant === 'genacc') return trajectories.map(() => undefined);
+    const cache = this.options.ragCache as RagCache;
+    const found = trajectories.map((t) => cache.get(t.dataSource ?? this.dataSource, t.question));
+    const missing = found.flatMap((entry, i) => (entry ? [] : [i]));
+    if (missing.length > 0 && this.missingRag === 'error') {
+      const t = trajectories[missing[0] as number] as RewardTrajectory;
+      throw new Error(`GenerationReward: ${missing.length} question(s) not in the RAG cache, e.g. ${JSON.stringify(t.question)} (data source ${t.dataSource ?? this.dataSource}); precompute them, or pass missingRag: 'zero-shot'`);
+    }
+    const zeroShot = new Map<number, 0 | 1>();
+    if (missing.length > 0) {
+      process.emitWarning(`GenerationReward: ${missing.length} question(s) not in the RAG cache; using zero-shot GenAcc as their baseline`);
+      const answers = await generateAnswers(this.options.generator, missing.map((i) => ({ question: (trajectories[i] as RewardTrajectory).question })), { maxTokens: this.options.maxTokens });
+      const accuracy = await scoreGenAcc(this.options.judge, answers.map(({ answer }, j) => ({ answer, goldenAnswers: (trajectories[missing[j] as number] as RewardTrajectory).goldenAnswers })));
+      missing.forEach((i, j) => zeroShot.set(i, accuracy[j]?.genAcc ?? 0));
+    }
+    return found.map((entry, i) => (entry ? { score: entry.score, source: 'cache' as const } : { score: zeroShot.get(i) ?? 0, source: 'zero-shot' as const }));
+  }
+}

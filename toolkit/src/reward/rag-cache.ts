@@ -1,0 +1,207 @@
+/**
+ * The RAG cache: for each question, the generator's answer with the naive-RAG context (top k of
+ * the question) and its GenAcc — the baseline that GBR subtracts, computed once
+ * (`scripts/evaluation/context.py` in pat-jj/s3, k = 3). Stored as append-only JSONL, one line per
+ * finished question, so a killed precompute resumes where it stopped (see `resumable-jsonl.ts`);
+ * exported to the original's `{data_source: {question: {answer, score, em_score}}}` JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadLocalChatModel, openRetriever, precomputeRagCache, readQa, RagCache } from '@s3lab/toolkit';
+ * const generator = await loadLocalChatModel('test/fixtures/lm/tiny-chat');
+ * const { retriever } = await openRetriever('indexes/lab-bm25');
+ * const questions = await readQa('datasets/lab/train.jsonl').toArray();
+ * await precomputeRagCache({ questions, retriever, generator, judge: generator, out: '/tmp/rag-cache.jsonl', dataSource: 'lab' });
+ * const cache = await RagCache.load('/tmp/rag-cache.jsonl');
+ * cache.get('lab', questions[0]!.question)?.score; // 0 or 1
+ * ```
+ */
+import { z } from 'zod';
+import type { QaRecord } from '../data/formats/qa.js';
+import { normalizeQuestion } from '../data/formats/qa.js';
+import { mapConcurrent } from '../llm/concurrency.js';
+import type { ChatModel } from '../llm/types.js';
+import type { Retriever } from '../retrieval/types.js';
+import { generateAnswers } from './generator.js';
+import { scoreGenAcc } from './genacc.js';
+import { exactMatch, f1Score } from './metrics.js';
+import { naiveRagContext, type RagContextFormat } from './naive-rag.js';
+import { openResumableJsonl, readFinishedJsonl } from './resumable-jsonl.js';
+import { validateOptions } from './validate.js';
+
+/** One line of the cache file. */
+export const ragCacheEntrySchema = z.object({
+  id: z.string(),
+  dataSource: z.string(),
+  /** As the original keys it: stripped, ending in "?" (`normalizeQuestion`). */
+  question: z.string(),
+  goldenAnswers: z.array(z.string()),
+  answer: z.string(),
+  /** GenAcc of `answer`. */
+  score: z.union([z.literal(0), z.literal(1)]),
+  emScore: z.union([z.literal(0), z.literal(1)]),
+  f1: z.number(),
+  /** Whether the judge decided `score` (the span match failed). */
+  judged: z.boolean(),
+  /** Ids of the passages in the context, best first. */
+  docIds: z.array(z.string()),
+  k: z.number().int().min(1),
+  contextFormat: z.enum(['original', 'generator']),
+  generator: z.string(),
+  judge: z.string().nullable(),
+});
+export type RagCacheEntry = z.output<typeof ragCacheEntrySchema>;
+
+/** The original's RAG-cache JSON (`data/rag_cache/rag_cache.json`). */
+export type OriginalRagCache = Record<string, Record<string, { answer: string; score: 0 | 1; em_score: 0 | 1 }>>;
+
+/** The questions of a cache file, looked up as the reward does: by data source and question. */
+export class RagCache {
+  private readonly byKey = new Map<string, RagCacheEntry>();
+
+  constructor(readonly entries: readonly RagCacheEntry[]) {
+    // Later lines win: a question asked twice under two ids has one baseline, as in the original's dict.
+    for (const entry of entries) this.byKey.set(RagCache.key(entry.dataSource, entry.question), entry);
+  }
+
+  private static key(dataSource: string, question: string): string {
+    return `${dataSource}\u0000${normalizeQuestion(question)}`;
+  }
+
+  /**
+   * Reads a cache file without changing it (a precompute may be appending to it): a torn last line
+   * is ignored; a missing file throws (ENOENT), so a mistyped path is not an empty baseline.
+   */
+  static async load(path: string): Promise<RagCache> {
+    return new RagCache(await readFinishedJsonl(path, ragCacheEntrySchema));
+  }
+
+  /** The entry of a question (normalised as the original does before the lookup), if cached. */
+  get(dataSource: string, question: string): RagCacheEntry | undefined {
+    return this.byKey.get(RagCache.key(dataSource, question));
+  }
+
+  /** Distinct (data source, question) pairs. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /**
+   * The original's shape, `{data_source: {question: {answer, score, em_score}}}` (`em_score` is in
+   * the files `context.py` writes; the training filter reads only `score`).
+   *
+   * @example
+   * ```ts
+   * await writeFile('rag_cache.json', JSON.stringify((await RagCache.load('/tmp/rag-cache.jsonl')).toOriginal()));
+   * ```
+   */
+  toOriginal(): OriginalRagCache {
+    const out: OriginalRagCache = {};
+    for (const entry of this.byKey.values()) {
+      const section = (out[entry.dataSource] ??= {});
+      section[entry.question] = { answer: entry.answer, score: entry.score, em_score: entry.emScore };
+    }
+    return out;
+  }
+}
+
+export interface PrecomputeRagCacheOptions {
+  /** The questions (FlashRAG shape); their `id`s identify finished items on resume. */
+  questions: readonly Pick<QaRecord, 'id' | 'question' | 'golden_answers'>[];
+  retriever: Retriever;
+  generator: ChatModel;
+  /** The GenAcc judge (the original uses the generator's server); omitted = span match only. */
+  judge?: ChatModel;
+  /** The cache file (JSONL), created or resumed. */
+  out: string;
+  /** The section the questions belong to (the original's `data_source`, e.g. `nq`). */
+  dataSource: string;
+  /** Passages in the generator's context (default 3, as the original's RAG cache). */
+  k?: number;
+  contextFormat?: RagContextFormat;
+  /** Most tokens per generator answer (backend default when omitted). */
+  maxTokens?: number;
+  /** Questions per retriever/generator/judge call (default 16). */
+  batchSize?: number;
+  /** Batches in flight at once (default 2). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PrecomputeRagCacheResult {
+  /** Questions answered by this call. */
+  written: number;
+  /** Questions found finished in the file. */
+  resumed: number;
+  total: number;
+  /** `torn-line-removed` when a killed earlier run left half a line, now removed. */
+  tail: 'clean' | 'newline-added' | 'torn-line-removed';
+}
+
+const optionsSchema = z.object({
+  dataSource: z.string().min(1),
+  k: z.number().int().min(1).max(1000),
+  batchSize: z.number().int().min(1),
+  concurrency: z.number().int().min(1),
+  maxTokens: z.number().int().min(1).optional(),
+});
+
+/**
+ * Fills the RAG cache for `questions`, skipping those already in `out`: per batch, naive-RAG
+ * retrieval, the generator's answers, GenAcc (judge only for span-match failures), then one line
+ * per question appended and flushed. Throws if `out` holds lines made with other settings (k,
+ * context format, generator, judge), which would mix two baselines in one file.
+ */
+export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Promise<PrecomputeRagCacheResult> {
+  const settings = validateOptions(optionsSchema, { dataSource: options.dataSource, k: options.k ?? 3, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2, maxTokens: options.maxTokens }, 'precomputeRagCache');
+  const contextFormat = options.contextFormat ?? 'original';
+  const judgeName = options.judge?.name ?? null;
+  const file = await openResumableJsonl(options.out, ragCacheEntrySchema);
+  for (const [line, entry] of file.records.entries()) {
+    const differs = entry.k !== settings.k ? `k ${entry.k}` : entry.contextFormat !== contextFormat ? `context format ${entry.contextFormat}` : entry.generator !== options.generator.name ? `generator ${entry.generator}` : entry.judge !== judgeName ? `judge ${entry.judge}` : undefined;
+    if (differs) throw new Error(`${options.out}:${line + 1}: made with ${differs}, not k ${settings.k}, context format ${contextFormat}, generator ${options.generator.name}, judge ${judgeName}; use another file`);
+  }
+  const done = new Set(file.records.map((entry) => entry.id));
+  const seen = new Set<string>();
+  const todo = options.questions.filter((q) => {
+    if (seen.has(q.id)) throw new Error(`question id ${q.id} appears twice in the input; ids must be unique to resume`);
+    seen.add(q.id);
+    return !done.has(q.id);
+  });
+  const total = options.questions.length;
+  let finished = total - todo.length;
+  options.onProgress?.(finished, total);
+
+  const batches: (typeof todo)[] = [];
+  for (let start = 0; start < todo.length; start += settings.batchSize) batches.push(todo.slice(start, start + settings.batchSize));
+  await mapConcurrent(batches, settings.concurrency, async (batch) => {
+    const questions = batch.map((q) => normalizeQuestion(q.question));
+    const hits = await options.retriever.search(questions, settings.k);
+    const contexts = hits.map((h) => naiveRagContext(h.slice(0, settings.k), contextFormat));
+    const answers = await generateAnswers(options.generator, questions.map((question, i) => ({ question, context: contexts[i] ?? '' })), { maxTokens: settings.maxTokens });
+    const accuracy = await scoreGenAcc(options.judge, answers.map(({ answer }, i) => ({ answer, goldenAnswers: (batch[i] as (typeof batch)[number]).golden_answers })));
+    const entries: RagCacheEntry[] = batch.map((q, i) => {
+      const answer = answers[i]?.answer ?? '';
+      return {
+        id: q.id,
+        dataSource: settings.dataSource,
+        question: questions[i] as string,
+        goldenAnswers: q.golden_answers,
+        answer,
+        score: accuracy[i]?.genAcc ?? 0,
+        emScore: exactMatch(answer, q.golden_answers) ? 1 : 0,
+        f1: f1Score(answer, q.golden_answers),
+        judged: accuracy[i]?.judged ?? false,
+        docIds: (hits[i] ?? []).slice(0, settings.k).map((hit) => hit.id),
+        k: settings.k,
+        contextFormat,
+        generator: options.generator.name,
+        judge: judgeName,
+      };
+    });
+    await file.append(entries);
+    finished += entries.length;
+    options.onProgress?.(finished, total);
+  });
+  return { written: todo.length, resumed: total - todo.length, total, tail: file.tail };
+}

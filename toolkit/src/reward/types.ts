@@ -1,0 +1,55 @@
+/**
+ * The record the reward and the evaluation read from a searcher (or a baseline): the agreed
+ * contract between `agent/` (which produces it) and `reward/`/`eval/` (which score it). Plain JSON.
+ *
+ * @example
+ * ```ts
+ * import { formatGeneratorContext, type RewardTrajectory } from '@s3lab/toolkit';
+ * const trajectory: RewardTrajectory = {
+ *   question: 'In what year was Dusstad founded?', goldenAnswers: ['1282'],
+ *   context: formatGeneratorContext([{ title: 'Dusstad', text: 'Dusstad was founded in 1282.' }]),
+ *   documents: 1, searcherTokens: 57, turns: 1,
+ * };
+ * ```
+ */
+import { z } from 'zod';
+
+/** What the generator is given for one question, and what it cost the searcher to find it. */
+export interface RewardTrajectory {
+  question: string;
+  goldenAnswers: string[];
+  /** The generator's context: `formatGeneratorContext(selected docs)` for a searcher. */
+  context: string;
+  /** Documents in `context`. */
+  documents: number;
+  /** Tokens the searcher generated (0 for methods without a searcher). */
+  searcherTokens: number;
+  /** Search turns (0 for methods without a searcher). */
+  turns: number;
+  /** The RAG-cache section of the question (the original's `data_source`); the reward's default when absent. */
+  dataSource?: string;
+}
+
+export const rewardTrajectorySchema = z.object({
+  question: z.string(),
+  goldenAnswers: z.array(z.string()),
+  context: z.string(),
+  documents: z.number().int().min(0),
+  searcherTokens: z.number().int().min(0),
+  turns: z.number().int().min(0),
+  dataSource: z.string().optional(),
+});
+
+/**
+ * Which scalar the reward returns. `gbr` (default, as the paper presents it): GenAcc(s3 context) −
+ * GenAcc(naive-RAG context). `gbr+genacc`: GBR plus GenAcc(s3 context), the released trainer's
+ * setting (both of its switches on). `genacc`: GenAcc(s3 context) alone.
+ */
+export const REWARD_VARIANTS = ['gbr', 'gbr+genacc', 'genacc'] as const;
+export type RewardVariant = (typeof REWARD_VARIANTS)[number];
+
+/** Scores a batch of trajectories, one number each (DESIGN.md's `Reward.score`). */
+export interface Reward {
+  readonly variant: RewardVariant;
+  score(trajectories: readonly RewardTrajectory[]): Promise<number[]>;
+}
