@@ -12,7 +12,7 @@ import type { LmConfig } from './config.js';
 import { parameterSpecs } from './parameters.js';
 import { writeSafetensors, type StoredTensor } from './safetensors.js';
 import { sampleToken } from './sampling.js';
-import { attentionMask, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from './transformer.js';
+import { attentionMask, embeddingShapedHead, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from './transformer.js';
 import type { CausalLM, GenerateOptions } from './types.js';
 
 const generateOptionsSchema = z.object({
@@ -152,6 +152,8 @@ export class TransformerLM implements CausalLM {
 
   dispose(): void {
     for (const v of this.weights.values()) v.dispose();
+    this.headCache?.tensor.dispose();
+    this.headCache = undefined;
   }
 
   /** One forward call returning the last position's logits per row [B·V] and the grown cache. */
@@ -161,12 +163,31 @@ export class TransformerLM implements CausalLM {
       const { hidden, cache: grown } = forwardHidden(this.architecture, this.weights, input);
       const [batch, time, width] = hidden.shape;
       const last = tf.slice(hidden, [0, time - 1, 0], [batch, 1, width]);
-      return { lastLogits: vocabularyHead(this.architecture, this.weights, last), nextCache: grown };
+      return { lastLogits: vocabularyHead(this.architecture, this.weights, last, this.transposedHead()), nextCache: grown };
     });
     const logits = lastLogits.dataSync() as Float32Array;
     lastLogits.dispose();
     return { logits, cache: nextCache };
   }
+
+  /**
+   * The tied (embedding-shaped) head transposed once for inference: multiplying by a transposed
+   * operand re-copies the whole [vocab, hidden] matrix on every decoding step otherwise. The copy
+   * is remade when the weights change (tfjs gives an assigned variable new data).
+   */
+  private transposedHead(): tf.Tensor2D | undefined {
+    const name = embeddingShapedHead(this.architecture);
+    if (name === undefined) return undefined;
+    const source = this.weights.get(name) as tf.Variable;
+    const data = (source as unknown as { dataId: object }).dataId;
+    if (this.headCache?.data !== data) {
+      this.headCache?.tensor.dispose();
+      this.headCache = { data, tensor: tf.keep(tf.tidy(() => tf.transpose(source) as tf.Tensor2D)) };
+    }
+    return this.headCache.tensor;
+  }
+
+  private headCache: { data: object; tensor: tf.Tensor2D } | undefined;
 
   private keepRows(cache: LayerCache[], rows: number[]): LayerCache[] {
     const index = tf.tensor1d(rows, 'int32');

@@ -120,18 +120,18 @@ export function ropeTables(positions: readonly (readonly number[])[], dim: numbe
  * Scaled dot-product attention. q [B, H, T, D]; k, v [B, KVH, S, D] (grouped-query: each key/value
  * head serves H/KVH consecutive query heads, as transformers' `repeat_kv`); `mask` [B, 1, T, S]
  * is added to the scores (0 where allowed, a large negative number where not).
+ *
+ * Grouped queries are folded into the rows of their key/value head ([B, KVH, G·T, D]) instead of
+ * copying keys and values G times: the copy (a `Tile` over the whole cache) took most of a
+ * decoding step on WASM.
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
-  const groups = q.shape[1] / k.shape[1];
-  const keys = groups === 1 ? k : repeatKv(k, groups);
-  const values = groups === 1 ? v : repeatKv(v, groups);
-  const scores = tf.add(tf.mul(matMul(q, keys, false, true), 1 / Math.sqrt(q.shape[3])), mask);
-  return matMul(tf.softmax(scores), values) as tf.Tensor4D;
-}
-
-function repeatKv(x: tf.Tensor4D, groups: number): tf.Tensor4D {
-  const [batch, heads, time, dim] = x.shape;
-  // Tiled as rank 3: tfjs has no gradient for tiling rank-5 tensors.
-  const tiled = tf.tile(tf.reshape(x, [batch * heads, 1, time * dim]), [1, groups, 1]);
-  return tf.reshape(tiled, [batch, heads * groups, time, dim]);
+  const [batch, heads, time, dim] = q.shape;
+  const kvHeads = k.shape[1];
+  const groups = heads / kvHeads;
+  const folded = groups === 1 ? q : tf.reshape(q, [batch, kvHeads, groups * time, dim]);
+  const groupedMask = groups === 1 ? mask : tf.tile(mask, [1, 1, groups, 1]);
+  const scores = tf.add(tf.mul(matMul(folded, k, false, true), 1 / Math.sqrt(dim)), groupedMask);
+  const out = matMul(tf.softmax(scores), v) as tf.Tensor4D;
+  return groups === 1 ? out : tf.reshape(out, [batch, heads, time, dim]);
 }

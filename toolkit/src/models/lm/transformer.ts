@@ -31,10 +31,20 @@ export function forwardHidden(config: LmConfig, w: Weights, input: ForwardInput)
   return config.family === 'gpt2' ? gpt2Forward(config, w, input) : llamaForward(config, w, input);
 }
 
-/** Vocabulary logits [B, T, V] from final hidden states. */
-export function vocabularyHead(config: LmConfig, w: Weights, hidden: tf.Tensor3D): tf.Tensor3D {
-  if (config.family === 'gpt2') return linearTransposed(hidden, get(w, config.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight'));
-  return config.tieWordEmbeddings ? linearTransposed(hidden, get(w, 'model.embed_tokens.weight')) : linear(hidden, get(w, 'lm_head.weight'));
+/** The name of the [vocab, hidden] matrix the head multiplies by transposed, or undefined for an [hidden, vocab] head. */
+export function embeddingShapedHead(config: LmConfig): string | undefined {
+  if (config.family === 'gpt2') return config.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight';
+  return config.tieWordEmbeddings ? 'model.embed_tokens.weight' : undefined;
+}
+
+/**
+ * Vocabulary logits [B, T, V] from final hidden states. `headTransposed`, when given, is the
+ * embedding-shaped head already transposed to [hidden, vocab] (a cached copy for inference).
+ */
+export function vocabularyHead(config: LmConfig, w: Weights, hidden: tf.Tensor3D, headTransposed?: tf.Tensor2D): tf.Tensor3D {
+  const embeddingShaped = embeddingShapedHead(config);
+  if (embeddingShaped === undefined) return linear(hidden, get(w, 'lm_head.weight'));
+  return headTransposed !== undefined ? linear(hidden, headTransposed) : linearTransposed(hidden, get(w, embeddingShaped));
 }
 
 function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: tf.Tensor3D; cache: LayerCache[] } {
