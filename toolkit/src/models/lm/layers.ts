@@ -119,7 +119,8 @@ export function ropeTables(positions: readonly (readonly number[])[], dim: numbe
 /**
  * Scaled dot-product attention. q [B, H, T, D]; k, v [B, KVH, S, D] (grouped-query: each key/value
  * head serves H/KVH consecutive query heads, as transformers' `repeat_kv`); `mask` [B, 1, T, S]
- * is added to the scores (0 where allowed, a large negative number where not).
+ * (or [B, 1, G·T, S], see {@link groupMask}) is added to the scores (0 where allowed, a large
+ * negative number where not).
  *
  * Grouped queries are folded into the rows of their key/value head ([B, KVH, G·T, D]) instead of
  * copying keys and values G times: the copy (a `Tile` over the whole cache) took most of a
@@ -130,8 +131,14 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
   const kvHeads = k.shape[1];
   const groups = heads / kvHeads;
   const folded = groups === 1 ? q : tf.reshape(q, [batch, kvHeads, groups * time, dim]);
-  const groupedMask = groups === 1 ? mask : tf.tile(mask, [1, 1, groups, 1]);
+  // Callers with many layers pass the mask already grouped ([B, 1, G·T, S]) to tile it once.
+  const groupedMask = mask.shape[2] === groups * time ? mask : tf.tile(mask, [1, 1, groups, 1]);
   const scores = tf.add(tf.mul(matMul(folded, k, false, true), 1 / Math.sqrt(dim)), groupedMask);
   const out = matMul(tf.softmax(scores), v) as tf.Tensor4D;
   return groups === 1 ? out : tf.reshape(out, [batch, heads, time, dim]);
+}
+
+/** The mask [B, 1, T, S] repeated for the G query heads of a key/value head, as `attention` folds them. */
+export function groupMask(mask: tf.Tensor4D, groups: number): tf.Tensor4D {
+  return groups === 1 ? mask : tf.tile(mask, [1, 1, groups, 1]);
 }

@@ -5,7 +5,7 @@
  */
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
-import { applyRope, attention, embed, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, ropeTables, silu, splitHeads } from './layers.js';
+import { applyRope, attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, ropeTables, silu, splitHeads } from './layers.js';
 
 /** Keys and values of every earlier position, per layer: [B, KVH, S, D] each. */
 // A type alias, not an interface, so that tf.tidy accepts it as a TensorContainer.
@@ -50,6 +50,7 @@ export function vocabularyHead(config: LmConfig, w: Weights, hidden: tf.Tensor3D
 function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   const { cos, sin } = ropeTables(input.positions, c.headDim, c.ropeTheta);
   let x: tf.Tensor3D = embed(get(w, 'model.embed_tokens.weight'), input.ids);
+  const mask = groupMask(input.mask, c.numHeads / c.numKvHeads);
   const cache: LayerCache[] = [];
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}`;
@@ -63,7 +64,7 @@ function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: t
       v = tf.concat([past.v, v], 2);
     }
     cache.push({ k, v });
-    const attended = linear(mergeHeads(attention(q, k, v, input.mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
+    const attended = linear(mergeHeads(attention(q, k, v, mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
     x = tf.add(x, attended) as tf.Tensor3D;
     const m = rmsNorm(x, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);
     const gate = silu(linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`))) as tf.Tensor3D;
