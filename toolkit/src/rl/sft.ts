@@ -109,7 +109,7 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
         for (const t of [...Object.values(previous), ...Object.values(grads)]) t.dispose();
       }
     }
-    const { clipped, norm } = clipByGlobalNorm(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
+    const { clipped, norm } = await clipByGlobalNorm(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
     optimizer.applyGradients(clipped as unknown as Parameters<typeof optimizer.applyGradients>[0]);
     for (const t of [...Object.values(summed as Record<string, tf.Tensor>), ...Object.values(clipped)]) t.dispose();
     const metrics = { step, loss: loss / o.gradientAccumulation, gradNorm: norm, learningRate, tokens, seconds: (performance.now() - started) / 1000 };
@@ -121,8 +121,10 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
 }
 
 /** Averages accumulated gradients and scales them so their global norm is at most `maxNorm`. */
-function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, accumulated: number): { clipped: Record<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0] as number) / accumulated);
+async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, accumulated: number): Promise<{ clipped: Record<string, tf.Tensor>; norm: number }> {
+  const squared = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+  const norm = Math.sqrt((await squared.data())[0] as number) / accumulated;
+  squared.dispose();
   const scale = (norm > maxNorm ? maxNorm / norm : 1) / accumulated;
   const clipped = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]));
   return { clipped, norm };

@@ -102,7 +102,7 @@ export class TransformerLM implements CausalLM {
     let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
     const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
     let active = rows.map((_, i) => i);
-    let { logits, cache } = this.step(padded, keyMask, positionsFromMask(keyMask), undefined);
+    let { logits, cache } = await this.step(padded, keyMask, positionsFromMask(keyMask), undefined);
     try {
       for (;;) {
         const next: number[] = [];
@@ -126,7 +126,7 @@ export class TransformerLM implements CausalLM {
         }
         keyMask = keyMask.map((row) => [...row, 1]);
         const positions = keyMask.map((row) => [row.reduce((a, b) => a + b, 0) - 1]);
-        const result = this.step(next.map((t) => [t]), keyMask, positions, cache);
+        const result = await this.step(next.map((t) => [t]), keyMask, positions, cache);
         disposeCache(cache);
         ({ logits, cache } = result);
       }
@@ -157,7 +157,7 @@ export class TransformerLM implements CausalLM {
   }
 
   /** One forward call returning the last position's logits per row [B·V] and the grown cache. */
-  private step(ids: number[][], keyMask: number[][], positions: number[][], cache: readonly LayerCache[] | undefined): { logits: Float32Array; cache: LayerCache[] } {
+  private async step(ids: number[][], keyMask: number[][], positions: number[][], cache: readonly LayerCache[] | undefined): Promise<{ logits: Float32Array; cache: LayerCache[] }> {
     const { lastLogits, nextCache } = tf.tidy(() => {
       const input = { ids: this.idsTensor(ids), positions, mask: attentionMask(keyMask, ids[0]?.length ?? 0), cache };
       const { hidden, cache: grown } = forwardHidden(this.architecture, this.weights, input);
@@ -165,7 +165,8 @@ export class TransformerLM implements CausalLM {
       const last = tf.slice(hidden, [0, time - 1, 0], [batch, 1, width]);
       return { lastLogits: vocabularyHead(this.architecture, this.weights, last, this.transposedHead()), nextCache: grown };
     });
-    const logits = lastLogits.dataSync() as Float32Array;
+    // Asynchronous read: WebGPU in Node has no synchronous one (tfjs would need an OffscreenCanvas).
+    const logits = (await lastLogits.data()) as Float32Array;
     lastLogits.dispose();
     return { logits, cache: nextCache };
   }
