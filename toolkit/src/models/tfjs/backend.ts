@@ -1,5 +1,6 @@
 /**
- * The one place that picks where tfjs runs. On a CPU the WebAssembly backend (XNNPACK, SIMD)
+ * The one place that picks where tfjs runs: `wasm` or `cpu` on a CPU, `webgpu` on a GPU.
+ * On a CPU the WebAssembly backend (XNNPACK, SIMD)
  * runs a matrix product ~25x faster than tfjs's pure-JavaScript `cpu` backend on this
  * project's machines (bench/lm.bench.ts measures both), so it is the default; `cpu` stays
  * available because it has every kernel (WASM lacks a few, none of which s3lab's models use).
@@ -21,8 +22,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerMatMulGradient } from './matmul.js';
 
-export type TfjsBackendName = 'wasm' | 'cpu';
-export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu'];
+export type TfjsBackendName = 'wasm' | 'cpu' | 'webgpu';
+export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu', 'webgpu'];
 
 let wasmPathsSet = false;
 
@@ -41,6 +42,7 @@ export async function useTfjsBackend(name: TfjsBackendName = defaultBackend()): 
     setWasmPaths(`${dir}/`);
     wasmPathsSet = true;
   }
+  if (name === 'webgpu') await registerWebGpu();
   if (tf.getBackend() !== name) {
     const before = processListeners();
     if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
@@ -52,6 +54,29 @@ export async function useTfjsBackend(name: TfjsBackendName = defaultBackend()): 
   await tf.ready();
   registerMatMulGradient();
   return tf;
+}
+
+let webGpuRegistered = false;
+
+/**
+ * WebGPU in Node is Dawn (the `webgpu` package, over Vulkan on Linux), installed as the browser's
+ * `navigator.gpu` before tfjs's WebGPU backend loads, which looks for it. On NVIDIA servers Dawn
+ * needs the Vulkan loader and `VK_DRIVER_FILES` pointing at the NVIDIA ICD (bench/gpu/run.sh).
+ */
+async function registerWebGpu(): Promise<void> {
+  if (webGpuRegistered) return;
+  const scope = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+  if (scope.navigator?.gpu === undefined) {
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { ...scope.navigator, gpu: create([]) }, configurable: true, writable: true });
+  }
+  const adapter = await scope.navigator?.gpu?.requestAdapter();
+  if (adapter === null || adapter === undefined) {
+    throw new Error('WebGPU was asked for (S3LAB_TFJS_BACKEND=webgpu) but Dawn found no GPU adapter: no Vulkan driver is visible (on NVIDIA, install the Vulkan loader and set VK_DRIVER_FILES to nvidia_icd.json). Use wasm on this machine.');
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  webGpuRegistered = true;
 }
 
 function processListeners(): Record<'uncaughtException' | 'unhandledRejection', unknown[]> {
