@@ -8,4 +8,5 @@
  * await trainSft(lm, [{ prompt: [1, 2], completion: [3, 4] }], { steps: 20, padId: 0 });
  * ```
  */
+export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-generator.js';
 export { trainSft, type SftExample, type SftOptions, type SftStepMetrics } from './sft.js';
