@@ -50,11 +50,15 @@ function test() {
   step('tests', 'node', ['--conditions=s3lab-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files], { last: true });
 }
 
-/** `npm run bench [-- NAME]`: run the benchmarks under bench/ (or the one named). */
+/**
+ * `npm run bench [-- NAME]`: run the benchmarks under bench/ (or the one named). Those under
+ * bench/gpu/ need a GPU and run on the device machine through bench/gpu/run.sh, not here.
+ */
 function bench() {
   const wanted = process.argv[3];
+  const gpu = join(root, 'bench', 'gpu');
   const files = findFiles(join(root, 'bench'), (name) => name.endsWith('.bench.ts'))
-    .filter((f) => !wanted || f.includes(wanted));
+    .filter((f) => !f.startsWith(gpu) && (!wanted || f.includes(wanted)));
   if (files.length === 0) fail(`no benchmark matches ${JSON.stringify(wanted)} under bench/`);
   for (const file of files) step(`bench ${relative(root, file)}`, 'node', ['--conditions=s3lab-source', '--import', 'tsx', file]);
 }
@@ -81,10 +85,12 @@ function installNpmDependencies() {
 /**
  * Debian packages the project needs (scripts/system-packages.json says which, and why).
  * As root they are installed with apt-get; otherwise the one command to run is printed.
+ * `benchPackages` (peers only benchmarks use, such as PyTorch) are added for the bench job alone,
+ * so that `npm start` and `npm test` do not pay for a large install they never use.
  */
 function installSystemPackages() {
-  const { packages } = JSON.parse(readFileSync(join(root, 'scripts', 'system-packages.json'), 'utf8'));
-  const names = Object.keys(packages);
+  const { packages, benchPackages = {} } = JSON.parse(readFileSync(join(root, 'scripts', 'system-packages.json'), 'utf8'));
+  const names = Object.keys(job === 'bench' ? { ...packages, ...benchPackages } : packages);
   const missing = names.filter((name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' })
     .stdout?.includes('install ok installed') !== true);
   if (missing.length === 0) return;
