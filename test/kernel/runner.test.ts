@@ -4,14 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { countColour, readPng } from '../display/png.js';
+import { cellSource, readNotebook, type Cell, type Notebook } from './executed-notebook.js';
 import { ROOT, s3lab, tempDir, writeNotebook } from './support.js';
 
-interface Output { output_type: string; name?: string; text?: string; data?: Record<string, unknown>; ename?: string; evalue?: string }
-interface Cell { cell_type: string; source: string[] | string; metadata: { tags?: string[]; s3lab?: { seconds: number } }; outputs?: Output[]; execution_count?: number | null }
-interface Notebook { cells: Cell[]; metadata: { s3lab: { run: Record<string, unknown> & { parameters: Record<string, unknown>; cells: unknown[]; versions: Record<string, string>; git: { commit: string } | null } } } }
-
-const read = (path: string): Notebook => JSON.parse(readFileSync(path, 'utf8')) as Notebook;
-const source = (cell: Cell): string => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
+const read = readNotebook;
+const source = cellSource;
 
 describe('s3lab run: the quickstart notebook at smoke scale', () => {
   const out = tempDir('run');
