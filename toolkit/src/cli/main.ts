@@ -20,6 +20,7 @@ import { registerTokenizer } from './commands/tokenizer.js';
 import { registerEval } from './commands/eval.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
+import { ChatRequestError } from '../llm/index.js';
 
 export function buildProgram(): Command {
   const program = new Command('s3lab')
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     // Bad input (options, files) is one clear line, never a stack trace.
-    if (error instanceof UsageError || error instanceof DataFormatError) {
+    if (error instanceof UsageError || error instanceof DataFormatError || error instanceof ChatRequestError) {
       process.stderr.write(`s3lab: ${error.message}\n`);
       return 2;
     }

@@ -7,3 +7,4 @@ export { runEvaluation, RECORDS_FILE, SUMMARY_FILE } from './run-evaluation.js';
 export type { RunEvaluationOptions, EvaluationSummary } from './run-evaluation.js';
 export { evalRecordSchema, summarizeRecords, summaryRows } from './summary.js';
 export type { EvalRecord, SummaryCell } from './summary.js';
+export { evalMethodFromContextMethod } from './agent-methods.js';

@@ -19,6 +19,8 @@ import type { ChatModel } from '../llm/types.js';
 import type { Retriever } from '../retrieval/types.js';
 import { naiveRagContext, type RagContextFormat } from '../reward/naive-rag.js';
 import type { RewardTrajectory } from '../reward/types.js';
+import { scriptedSearcher } from '../agent/methods.js';
+import { evalMethodFromContextMethod } from './agent-methods.js';
 
 /** What a method may use besides its own models. */
 export interface MethodContext {
@@ -105,4 +107,5 @@ export function naiveRagMethod(options: { name?: string; k?: number; format?: Ra
 }
 
 /** The methods s3lab knows without a searcher: `no-retrieval` and `naive-rag`. */
-export const defaultMethodRegistry = new MethodRegistry([noRetrievalMethod, naiveRagMethod()]);
+/** The methods `s3lab eval` knows without a searcher model: no retrieval, naive RAG, and the scripted searcher (the s3 stand-in). */
+export const defaultMethodRegistry = new MethodRegistry([noRetrievalMethod, naiveRagMethod(), evalMethodFromContextMethod(scriptedSearcher)]);
