@@ -36,6 +36,13 @@ export interface SftOptions {
   padId: number;
   /** Called after every update. */
   onStep?: (metrics: SftStepMetrics) => void;
+  /**
+   * Pad each batch's width up to a multiple of this (default 1). On WebGPU, tfjs keeps freed buffers
+   * in pools by size, so batches of ever-new widths grow GPU memory without bound; a few widths do not.
+   */
+  padMultiple?: number;
+  /** Stop after the update that passes this time (ms since the epoch), if given. */
+  deadline?: number;
 }
 
 export interface SftStepMetrics {
@@ -56,6 +63,8 @@ const optionsSchema = z.object({
   clipNorm: z.number().positive().default(1),
   seed: z.number().int().default(0),
   padId: z.number().int().min(0),
+  padMultiple: z.number().int().min(1).default(1),
+  deadline: z.number().optional(),
 });
 
 /**
@@ -97,7 +106,10 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
     let tokens = 0;
     for (let micro = 0; micro < o.gradientAccumulation; micro++) {
       const batch = nextExamples(o.batchSize);
-      const padded = padSequences(batch.map((e) => [...e.prompt, ...e.completion]), batch.map((e) => e.prompt.length), o.padId);
+      const sequences = batch.map((e) => [...e.prompt, ...e.completion]);
+      const longest = Math.max(...sequences.map((q) => q.length));
+      const width = Math.min(lm.maxPositions, Math.ceil(longest / o.padMultiple) * o.padMultiple);
+      const padded = padSequences(sequences, batch.map((e) => e.prompt.length), o.padId, width);
       tokens += batch.reduce((n, e) => n + e.completion.length, 0);
       const { value, grads } = tf.variableGrads(() => maskedNll(lm, padded), lm.variables);
       loss += (await value.data())[0] as number;
@@ -115,6 +127,7 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
     const metrics = { step, loss: loss / o.gradientAccumulation, gradNorm: norm, learningRate, tokens, seconds: (performance.now() - started) / 1000 };
     history.push(metrics);
     options.onStep?.(metrics);
+    if (o.deadline !== undefined && Date.now() > o.deadline) break;
   }
   optimizer.dispose();
   return history;
@@ -122,7 +135,9 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
 
 /** Averages accumulated gradients and scales them so their global norm is at most `maxNorm`. */
 async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, accumulated: number): Promise<{ clipped: Record<string, tf.Tensor>; norm: number }> {
-  const squared = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+  // Summed pairwise, not with addN: WebGPU binds every addN input at once, and a model has more
+  // gradient tensors than a compute stage may bind (8 storage buffers by default).
+  const squared = tf.tidy(() => Object.values(grads).map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
   const norm = Math.sqrt((await squared.data())[0] as number) / accumulated;
   squared.dispose();
   const scale = (norm > maxNorm ? maxNorm / norm : 1) / accumulated;

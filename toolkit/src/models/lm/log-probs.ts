@@ -16,16 +16,16 @@ export interface PaddedSequences {
 }
 
 /**
- * Left-pads token sequences (with `padId`) into one batch. `trainFrom[i]` is the index of the first
- * token of sequence i that the loss covers (e.g. the prompt length for SFT).
+ * Left-pads token sequences (with `padId`) into one batch, at least `minWidth` wide. `trainFrom[i]` is
+ * the index of the first token of sequence i that the loss covers (e.g. the prompt length for SFT).
  *
  * @example
  * ```ts
  * padSequences([[1, 2, 3], [4, 5]], [2, 1], 0).ids; // [[1, 2, 3], [0, 4, 5]]
  * ```
  */
-export function padSequences(sequences: readonly (readonly number[])[], trainFrom: readonly number[], padId: number): PaddedSequences {
-  const width = Math.max(...sequences.map((s) => s.length));
+export function padSequences(sequences: readonly (readonly number[])[], trainFrom: readonly number[], padId: number, minWidth = 0): PaddedSequences {
+  const width = Math.max(minWidth, ...sequences.map((s) => s.length));
   const ids: number[][] = [];
   const keyMask: number[][] = [];
   const lossMask: number[][] = [];
