@@ -141,11 +141,12 @@ describe('readJsonl', () => {
     }
     assert.equal(count, 100_000);
     assert.equal(sum, (99_999 * 100_000) / 2);
-    // The file is ~200 MB; a whole-file read would need at least that much heap. What
-    // grows is garbage awaiting collection (20-40 MB seen), independent of the file size.
+    // The file is ~200 MB; a whole-file read would hold it as a string and its parsed records
+    // (≥ 400 MB). What grows when streaming is garbage awaiting collection: 20-40 MB seen, up to
+    // 108 MB on a loaded 2-core machine, so the bound is the file's size, not half of it.
     const { size } = await stat(path);
     assert.ok(size > 200e6);
-    assert.ok(peak - baseline < size / 2, `heap grew by ${Math.round((peak - baseline) / 1e6)} MB`);
+    assert.ok(peak - baseline < size, `heap grew by ${Math.round((peak - baseline) / 1e6)} MB`);
   });
 });
 
