@@ -47,7 +47,6 @@ export function localChatModel(options: LocalChatModelOptions): LocalChatModel {
   const { model, tokenizer, name } = options;
   if (typeof name !== 'string' || name === '') throw new Error('localChatModel: name must be a non-empty string (it is part of every cache key)');
   const eos = new Set(tokenizer.eosTokenIds);
-  const pieces = new TokenPieces(model, tokenizer);
 
   const generate = async (prepared: Prepared[]): Promise<ChatResponse[]> => {
     prepared.forEach((p, i) => {
@@ -56,25 +55,27 @@ export function localChatModel(options: LocalChatModelOptions): LocalChatModel {
         throw new ChatRequestError(`requests[${i}]: the prompt has ${p.ids.length} tokens; with maxTokens ${p.maxTokens} that is over the ${model.maxPositions} positions of model ${name}`, 'maxTokens');
       }
     });
-    if (prepared.some((p) => p.stop.length > 0)) await pieces.ready();
     const out = new Array<ChatResponse>(prepared.length);
     for (const members of groupBySettings(prepared)) {
       const stops = members.map((i) => (prepared[i] as Prepared).stop);
       const first = prepared[members[0] as number] as Prepared;
-      const watchers = stops.map((s) => (s.length === 0 ? undefined : new StopWatcher(s, pieces)));
       const generated = await model.generateBatch(members.map((i) => (prepared[i] as Prepared).ids), {
         maxNewTokens: first.maxTokens,
         temperature: first.temperature,
         topP: first.topP,
         seed: first.seed,
         ...(eos.size > 0 ? { stop: [...eos] } : {}),
-        stopWhen: (tokens, sequence) => watchers[sequence]?.sawStop(tokens) ?? false,
+        // The real decoding of the tokens so far: exact for stops that span tokens or bytes.
+        stopWhen: async (tokens, sequence) => {
+          const wanted = stops[sequence] as string[];
+          if (wanted.length === 0) return false;
+          return firstStopIndex(await tokenizer.decode([...tokens], { skipSpecialTokens: true }), wanted) !== undefined;
+        },
       });
       await Promise.all(members.map(async (index, j) => {
         const tokens = generated[j] ?? [];
         const endedByEos = tokens.length > 0 && eos.has(tokens[tokens.length - 1] as number);
         let text = await tokenizer.decode(endedByEos ? tokens.slice(0, -1) : tokens, { skipSpecialTokens: true });
-        // Early stopping is a fast approximation (per-token text); the cut itself is made on the real decoding.
         const at = firstStopIndex(text, stops[j] as string[]);
         if (at !== undefined) text = text.slice(0, at);
         const stopped = endedByEos || at !== undefined || tokens.length < first.maxTokens;
@@ -143,53 +144,3 @@ function groupBySettings(prepared: readonly Prepared[]): number[][] {
   return [...groups.values()];
 }
 
-/**
- * The text of every vocabulary token decoded alone, built once, on the first request with stop
- * strings. `stopWhen` is called synchronously between decoding steps, so it cannot await the
- * tokenizer; concatenating these pieces gives the generated text closely enough to notice a stop
- * string (multi-byte characters split across tokens come out as U+FFFD, which only delays a stop).
- */
-class TokenPieces {
-  private table: string[] | undefined;
-  private building: Promise<void> | undefined;
-
-  constructor(private readonly model: CausalLM, private readonly tokenizer: ChatTokenizer) {}
-
-  ready(): Promise<void> {
-    this.building ??= this.build();
-    return this.building;
-  }
-
-  piece(id: number): string {
-    return this.table?.[id] ?? '';
-  }
-
-  private async build(): Promise<void> {
-    const ids = Array.from({ length: this.model.vocabSize }, (_, i) => [i]);
-    const options = { skipSpecialTokens: true };
-    const decodeOne = (id: number[]): Promise<string> => this.tokenizer.decode(id, options).catch(() => '');
-    // The model's vocabulary may be padded past the tokenizer's; ids it does not know decode to ''.
-    this.table = this.tokenizer.decodeBatch
-      ? await this.tokenizer.decodeBatch(ids, options).catch(async () => Promise.all(ids.map(decodeOne)))
-      : await Promise.all(ids.map(decodeOne));
-  }
-}
-
-/** Follows one sequence's text as tokens arrive and says when one of its stop strings appears. */
-class StopWatcher {
-  private text = '';
-  private seen = 0;
-  private readonly longest: number;
-
-  constructor(private readonly stops: readonly string[], private readonly pieces: TokenPieces) {
-    this.longest = Math.max(...stops.map((s) => s.length));
-  }
-
-  sawStop(tokens: readonly number[]): boolean {
-    const before = this.text.length;
-    for (; this.seen < tokens.length; this.seen++) this.text += this.pieces.piece(tokens[this.seen] as number);
-    // Only a stop that ends in the new text can be new: search from just before it.
-    const from = Math.max(0, before - this.longest + 1);
-    return this.stops.some((stop) => this.text.indexOf(stop, from) >= 0);
-  }
-}

@@ -107,16 +107,16 @@ export class TransformerLM implements CausalLM {
       for (;;) {
         const next: number[] = [];
         const stillActive: number[] = [];
-        active.forEach((sequence, row) => {
+        for (const [row, sequence] of active.entries()) {
           const token = sampleToken(logits.subarray(row * this.vocabSize, (row + 1) * this.vocabSize), settings, randoms[sequence] as Random);
           const out = outputs[sequence] as number[];
           out.push(token);
-          const finished = stop.has(token) || out.length >= settings.maxNewTokens || (settings.stopWhen?.(out, sequence) ?? false);
+          const finished = stop.has(token) || out.length >= settings.maxNewTokens || ((await settings.stopWhen?.(out, sequence)) ?? false);
           if (!finished) {
             stillActive.push(row);
             next.push(token);
           }
-        });
+        }
         if (stillActive.length === 0) break;
         // Finished sequences leave the batch (their cache rows are dropped), so long tails cost less.
         if (stillActive.length < active.length) {

@@ -28,7 +28,8 @@ export function argmax(row: Float32Array): number {
 /** Draws one token id from `logits` with `settings`, consuming one number of `random`. */
 export function sampleToken(logits: Float32Array, settings: SamplerSettings, random: Random): number {
   if (settings.temperature <= 0) return argmax(logits);
-  // Candidates in decreasing logit order; only as many as top-k keeps need sorting.
+  if (settings.topK <= 0 && settings.topP >= 1) return sampleAll(logits, settings.temperature, random);
+  // Candidates in decreasing logit order (only needed when top-k or top-p cut the distribution).
   const order = Array.from(logits.keys()).sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
   const kept = settings.topK > 0 ? order.slice(0, settings.topK) : order;
   const top = logits[kept[0] as number] as number;
@@ -53,4 +54,23 @@ export function sampleToken(logits: Float32Array, settings: SamplerSettings, ran
     if (draw < 0) return kept[i] as number;
   }
   return kept[count - 1] as number;
+}
+
+/**
+ * A draw from the whole softmax at `temperature`, in vocabulary order: no sort, two passes over
+ * the logits (a sort of a 150k-token vocabulary per token would cost more than a small model's step).
+ * The token is the same one the sorted path would draw only in distribution, not draw for draw.
+ */
+function sampleAll(logits: Float32Array, temperature: number, random: Random): number {
+  let top = -Infinity;
+  for (const v of logits) if (v > top) top = v;
+  const weights = new Float64Array(logits.length);
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += weights[i] = Math.exp(((logits[i] as number) - top) / temperature);
+  let draw = random.next() * total;
+  for (let i = 0; i < weights.length; i++) {
+    draw -= weights[i] as number;
+    if (draw < 0) return i;
+  }
+  return argmax(logits);
 }

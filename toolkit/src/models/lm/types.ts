@@ -18,10 +18,11 @@ export interface GenerateOptions {
   /** Seed of the sampler; one seed gives the same tokens on every run. Default 0. */
   seed?: number;
   /**
-   * Called after each new token of a sequence with all its new tokens so far; returning true
-   * ends that sequence (how string stop sequences are honoured by the chat layer).
+   * Called after each new token of a sequence with all its new tokens so far; returning (or
+   * resolving to) true ends that sequence: how the chat layer honours string stop sequences,
+   * on the tokenizer's real decoding.
    */
-  stopWhen?: (newTokens: readonly number[], sequence: number) => boolean;
+  stopWhen?: (newTokens: readonly number[], sequence: number) => boolean | Promise<boolean>;
 }
 
 /** A loaded decoder-only transformer. */
