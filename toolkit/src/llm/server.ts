@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { MicroBatcher } from './micro-batch.js';
 import { ChatRequestError } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest, SamplingOptions } from './types.js';
+import { readJsonBody } from '../data/formats/json-body.js';
 
 export interface LlmServerOptions {
   model: ChatModel;
@@ -108,7 +109,7 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
     const kind: Kind | undefined = path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completion' : undefined;
     if (kind === undefined) throw new ApiError(404, `no route ${req.method ?? ''} ${path}; use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, null, 'not_found');
     if (req.method !== 'POST') throw new ApiError(405, `${req.method ?? ''} ${path} is not allowed; use POST`, null, 'method_not_allowed');
-    const body = await readJsonBody(req, maxBodyBytes);
+    const body = await readJsonBody(req, maxBodyBytes, (status, message) => new ApiError(status, message, null, status === 400 ? 'invalid_json' : null));
     return kind === 'chat' ? chatCompletion(body) : textCompletion(body);
   };
 
@@ -210,26 +211,6 @@ function usageOf(answers: ChatResponse[]): { prompt_tokens: number; completion_t
   const prompt = answers.reduce((sum, a) => sum + a.usage.promptTokens, 0);
   const completion = answers.reduce((sum, a) => sum + a.usage.completionTokens, 0);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
-
-async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  // curl -d sends x-www-form-urlencoded; its body is tried as JSON like one without a type.
-  if (type && !type.includes('json') && !type.includes('x-www-form-urlencoded')) throw new ApiError(415, `content-type ${type} is not JSON`);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw new ApiError(413, `body of ${declared} bytes is over the limit of ${maxBytes}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new ApiError(413, `body is over the limit of ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new ApiError(400, 'body is not valid JSON', null, 'invalid_json');
-  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

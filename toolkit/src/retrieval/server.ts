@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { joinContents } from '../data/formats/corpus.js';
 import type { Hit, Retriever } from './types.js';
+import { readJsonBody } from '../data/formats/json-body.js';
 
 export interface RetrievalServerOptions {
   retriever: Retriever;
@@ -71,7 +72,7 @@ export async function startRetrievalServer(options: RetrievalServerOptions): Pro
     }
     if (path !== '/retrieve') throw new HttpError(404, `no route ${req.method} ${path}; use POST /retrieve or GET /health`);
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} /retrieve is not allowed; use POST`);
-    const body = await readJsonBody(req, limits.maxBodyBytes);
+    const body = await readJsonBody(req, limits.maxBodyBytes, (status, message) => new HttpError(status, message));
     const parsed = request.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -125,26 +126,6 @@ function definedOnly(options: RetrievalServerOptions): Partial<Limits> {
     if (value !== undefined) out[key] = value;
   }
   return out;
-}
-
-async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  // The original FastAPI server takes JSON; requests' `json=` sends application/json. Bodies without a type are tried as JSON too (curl -d).
-  if (type && !type.includes('json') && !type.includes('x-www-form-urlencoded')) throw new HttpError(415, `content-type ${type} is not JSON`);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, `body of ${declared} bytes is over the limit of ${maxBytes}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, `body is over the limit of ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
