@@ -10,22 +10,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { formatTable, readCorpus, readQa, type Row } from '@s3lab/toolkit';
 import { e5PassageFromContents, e5Query, loadEncoder, loadTokenizer } from '../toolkit/src/models/index.js';
+import { best } from './timing.js';
 
 const MODEL = 'datasets/models/lab-e5-small';
 const REPEATS = 3;
 const ENCODE_PASSAGES = 1000;
 const BATCH_SIZES = [1, 8, 16, 32, 64];
 
-async function best<T>(run: () => Promise<T>, repeats = REPEATS): Promise<{ value: T; seconds: number }> {
-  let result: { value: T; seconds: number } | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const value = await run();
-    const seconds = (performance.now() - started) / 1000;
-    if (result === undefined || seconds < result.seconds) result = { value, seconds };
-  }
-  return result!;
-}
 
 const loadBefore = loadavg()[0]!;
 const passages: string[] = [];
@@ -36,7 +27,7 @@ for await (const q of readQa('datasets/lab/test.jsonl')) queries.push(e5Query(q.
 const rows: Row[] = [];
 const tokenizer = await loadTokenizer(MODEL, { maxLength: 256 });
 for (const [what, texts] of [['tokenize passages', passages], ['tokenize queries', queries]] as const) {
-  const { value, seconds } = await best(() => tokenizer.tokenize(texts));
+  const { value, seconds } = await best(REPEATS, () => tokenizer.tokenize(texts));
   const tokens = value.reduce((sum, t) => sum + t.ids.length, 0);
   rows.push({ step: what, 'batch size': texts.length, items: texts.length, seconds, 'items/s': texts.length / seconds, 'tokens/s': tokens / seconds });
 }
@@ -46,10 +37,10 @@ const tokensInSlice = (await tokenizer.tokenize(slice)).reduce((sum, t) => sum +
 for (const batchSize of BATCH_SIZES) {
   const encoder = await loadEncoder(MODEL, { batchSize });
   await encoder.encode(slice.slice(0, 32)); // warm-up: first runs allocate
-  const { seconds } = await best(() => encoder.encode(slice), batchSize === 1 ? 1 : 2);
+  const { seconds } = await best(batchSize === 1 ? 1 : 2, () => encoder.encode(slice));
   rows.push({ step: 'encode passages', 'batch size': batchSize, items: slice.length, seconds, 'items/s': slice.length / seconds, 'tokens/s': tokensInSlice / seconds });
   if (batchSize === 16) {
-    const q = await best(() => encoder.encode(queries), 2);
+    const q = await best(2, () => encoder.encode(queries));
     const tokens = (await tokenizer.tokenize(queries)).reduce((sum, t) => sum + t.ids.length, 0);
     rows.push({ step: 'encode queries', 'batch size': batchSize, items: queries.length, seconds: q.seconds, 'items/s': queries.length / q.seconds, 'tokens/s': tokens / q.seconds });
   }

@@ -28,6 +28,7 @@ import { formatTable, type Row } from '@s3lab/toolkit';
 import { createCausalLM, loadCausalLM, type TransformerLM } from '../toolkit/src/models/lm/index.js';
 import type { TfjsBackendName } from '../toolkit/src/models/tfjs/index.js';
 import { promptIds, QWEN2_100M, SEED } from './gpu/lm-shared.js';
+import { best } from './timing.js';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, which has python3-torch (scripts/system-packages.json)
 const PEER = fileURLToPath(new URL('lm-peer.py', import.meta.url));
@@ -67,16 +68,6 @@ function standard(maxPositions: number, repeats: number): Workload {
 /** The 100M model on tfjs's pure-JS backend: ~1 GFLOP/s, so the full workload would take minutes. */
 const REDUCED: Workload = { prefill: 32, decodePrompt: 32, newTokens: 8, batches: [1], repeats: 1, note: 'reduced: prefill 32, decode b1 × 8 new' };
 
-async function best<T>(repeats: number, run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  let result: { value: T; seconds: number } | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const value = await run();
-    const seconds = (performance.now() - started) / 1000;
-    if (result === undefined || seconds < result.seconds) result = { value, seconds };
-  }
-  return result!;
-}
 
 interface Measured {
   prefillTokensPerSecond: number;

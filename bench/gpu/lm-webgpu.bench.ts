@@ -23,6 +23,7 @@ import { argmax } from '../../toolkit/src/models/lm/sampling.js';
 import { attentionMask, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from '../../toolkit/src/models/lm/transformer.js';
 import { tf } from '../../toolkit/src/models/tfjs/index.js';
 import { promptIds, QWEN2_100M, SEED } from './lm-shared.js';
+import { best } from '../timing.js';
 
 const PEER = process.env.LM_PEER ?? 'bench/gpu/lm-peer-cuda.py';
 const PYTHON = process.env.PYTHON ?? 'python3';
@@ -44,16 +45,6 @@ const adapterInfo = { vendor: adapter.info.vendor, architecture: adapter.info.ar
 console.log(`WebGPU adapter: ${JSON.stringify(adapterInfo)}`);
 await import('@tensorflow/tfjs-backend-webgpu');
 
-async function best<T>(repeats: number, run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  let result: { value: T; seconds: number } | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const value = await run();
-    const seconds = (performance.now() - started) / 1000;
-    if (result === undefined || seconds < result.seconds) result = { value, seconds };
-  }
-  return result!;
-}
 
 /**
  * `lm.generateBatch` for greedy decoding of equal-length prompts, step for step the same
