@@ -12,7 +12,7 @@ import { ChatRequestError, firstStopIndex, resolveChatRequest, resolveCompletion
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest } from './types.js';
 
 /** What the local backend needs of a tokenizer (a `TextTokenizer` from `loadTokenizer` has it all). */
-export type ChatTokenizer = Pick<TextTokenizer, 'encode' | 'decode' | 'eosTokenIds' | 'applyChatTemplate'> & Partial<Pick<TextTokenizer, 'decodeBatch'>>;
+export type ChatTokenizer = Pick<TextTokenizer, 'encode' | 'decode' | 'eosTokenIds' | 'applyChatTemplate'>;
 
 export interface LocalChatModelOptions {
   model: CausalLM;
