@@ -31,3 +31,15 @@ it('learns to map prompts to completions, with the loss on completion tokens onl
   assert.ok(tf.memory().numTensors < 200, `tensors leak: ${tf.memory().numTensors}`);
   lm.dispose();
 });
+
+it('warms up linearly, then the cosine schedule decays the rate to a tenth by the last step', async () => {
+  const lm = await createCausalLM(CONFIG, { seed: 4 });
+  const examples = Array.from({ length: 16 }, (_, i) => ({ prompt: [2, 10 + i], completion: [10 + i, 1] }));
+  const history = await trainSft(lm, examples, { steps: 12, batchSize: 4, learningRate: 1e-3, warmupSteps: 2, schedule: 'cosine', padId: 0 });
+  const rates = history.map((m) => m.learningRate);
+  assert.ok(Math.abs(rates[0]! - 5e-4) < 1e-12 && Math.abs(rates[1]! - 1e-3) < 1e-12, `warm-up: ${rates.slice(0, 2)}`);
+  assert.ok(Math.abs(rates.at(-1)! - 1e-4) < 1e-12, `last: ${rates.at(-1)}`);
+  for (let i = 2; i < rates.length; i++) assert.ok(rates[i]! <= rates[i - 1]!, `rate rose at step ${i + 1}`);
+  assert.ok(history.every((m) => m.inputTokens === 4 * 4), 'every update runs 4 examples of 4 tokens');
+  lm.dispose();
+});

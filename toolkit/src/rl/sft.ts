@@ -28,6 +28,8 @@ export interface SftOptions {
   learningRate?: number;
   /** Linear warm-up steps. Default 0. */
   warmupSteps?: number;
+  /** After warm-up, `constant` keeps the learning rate; `cosine` decays it to a tenth by the last step. Default constant. */
+  schedule?: 'constant' | 'cosine';
   /** Global-norm gradient clipping. Default 1. */
   clipNorm?: number;
   /** Seed of the example order. Default 0. */
@@ -43,6 +45,12 @@ export interface SftOptions {
   padMultiple?: number;
   /** Stop after the update that passes this time (ms since the epoch), if given. */
   deadline?: number;
+  /**
+   * Batch examples of similar length (default true): draw 32 batches' worth at random, sort them by
+   * length, cut them into batches and visit those in random order. Padding then costs little even
+   * where lengths vary a lot; every example is still seen once per epoch.
+   */
+  groupByLength?: boolean;
 }
 
 export interface SftStepMetrics {
@@ -50,7 +58,10 @@ export interface SftStepMetrics {
   loss: number;
   gradNorm: number;
   learningRate: number;
+  /** Completion (trained) tokens in the update. */
   tokens: number;
+  /** All tokens the update ran the model over, prompts included, padding not. */
+  inputTokens: number;
   seconds: number;
 }
 
@@ -60,12 +71,16 @@ const optionsSchema = z.object({
   gradientAccumulation: z.number().int().min(1).default(1),
   learningRate: z.number().positive().default(1e-3),
   warmupSteps: z.number().int().min(0).default(0),
+  schedule: z.enum(['constant', 'cosine']).default('constant'),
   clipNorm: z.number().positive().default(1),
   seed: z.number().int().default(0),
   padId: z.number().int().min(0),
   padMultiple: z.number().int().min(1).default(1),
   deadline: z.number().optional(),
+  groupByLength: z.boolean().default(true),
 });
+
+const GROUPED_BATCHES = 32;
 
 /**
  * Trains `lm` in place on `examples` and returns the metrics of every step.
@@ -87,30 +102,38 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
   });
   const random = new Random(o.seed, 'sft-order');
   let order: number[] = [];
-  const nextExamples = (count: number): SftExample[] => {
-    const out: SftExample[] = [];
-    while (out.length < count) {
-      if (order.length === 0) order = random.shuffle(examples.map((_, i) => i));
-      out.push(examples[order.pop() as number] as SftExample);
+  let batches: SftExample[][] = [];
+  const nextExample = (): SftExample => {
+    if (order.length === 0) order = random.shuffle(examples.map((_, i) => i));
+    return examples[order.pop() as number] as SftExample;
+  };
+  const nextBatch = (size: number): SftExample[] => {
+    if (!o.groupByLength) return Array.from({ length: size }, nextExample);
+    if (batches.length === 0) {
+      const pool = Array.from({ length: size * GROUPED_BATCHES }, nextExample);
+      pool.sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
+      batches = random.shuffle(Array.from({ length: GROUPED_BATCHES }, (_, i) => pool.slice(i * size, (i + 1) * size)));
     }
-    return out;
+    return batches.pop() as SftExample[];
   };
   const optimizer = tf.train.adam(o.learningRate);
   const history: SftStepMetrics[] = [];
   for (let step = 1; step <= o.steps; step++) {
     const started = performance.now();
-    const learningRate = o.warmupSteps > 0 ? o.learningRate * Math.min(1, step / o.warmupSteps) : o.learningRate;
+    const learningRate = learningRateAt(step, o);
     (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
     let summed: Record<string, tf.Tensor> | undefined;
     let loss = 0;
     let tokens = 0;
+    let inputTokens = 0;
     for (let micro = 0; micro < o.gradientAccumulation; micro++) {
-      const batch = nextExamples(o.batchSize);
+      const batch = nextBatch(o.batchSize);
       const sequences = batch.map((e) => [...e.prompt, ...e.completion]);
       const longest = Math.max(...sequences.map((q) => q.length));
       const width = Math.min(lm.maxPositions, Math.ceil(longest / o.padMultiple) * o.padMultiple);
       const padded = padSequences(sequences, batch.map((e) => e.prompt.length), o.padId, width);
       tokens += batch.reduce((n, e) => n + e.completion.length, 0);
+      inputTokens += sequences.reduce((n, q) => n + q.length, 0);
       const { value, grads } = tf.variableGrads(() => maskedNll(lm, padded), lm.variables);
       loss += (await value.data())[0] as number;
       value.dispose();
@@ -124,13 +147,21 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
     const { clipped, norm } = await clipByGlobalNorm(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
     optimizer.applyGradients(clipped as unknown as Parameters<typeof optimizer.applyGradients>[0]);
     for (const t of [...Object.values(summed as Record<string, tf.Tensor>), ...Object.values(clipped)]) t.dispose();
-    const metrics = { step, loss: loss / o.gradientAccumulation, gradNorm: norm, learningRate, tokens, seconds: (performance.now() - started) / 1000 };
+    const metrics = { step, loss: loss / o.gradientAccumulation, gradNorm: norm, learningRate, tokens, inputTokens, seconds: (performance.now() - started) / 1000 };
     history.push(metrics);
     options.onStep?.(metrics);
     if (o.deadline !== undefined && Date.now() > o.deadline) break;
   }
   optimizer.dispose();
   return history;
+}
+
+/** Linear warm-up, then constant or cosine decay to a tenth of the peak at the last step. */
+function learningRateAt(step: number, o: z.infer<typeof optionsSchema>): number {
+  if (step <= o.warmupSteps) return (o.learningRate * step) / o.warmupSteps;
+  if (o.schedule === 'constant') return o.learningRate;
+  const progress = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
+  return o.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * progress)));
 }
 
 /** Averages accumulated gradients and scales them so their global norm is at most `maxNorm`. */

@@ -53,23 +53,29 @@ function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: t
   const mask = groupMask(input.mask, c.numHeads / c.numKvHeads);
   const cache: LayerCache[] = [];
   for (let i = 0; i < c.numLayers; i++) {
-    const p = `model.layers.${i}`;
-    const h = rmsNorm(x, get(w, `${p}.input_layernorm.weight`), c.normEps);
-    const q = applyRope(splitHeads(linear(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`)), c.numHeads, c.headDim), cos, sin);
-    let k = applyRope(splitHeads(linear(h, get(w, `${p}.self_attn.k_proj.weight`), opt(w, `${p}.self_attn.k_proj.bias`)), c.numKvHeads, c.headDim), cos, sin);
-    let v = splitHeads(linear(h, get(w, `${p}.self_attn.v_proj.weight`), opt(w, `${p}.self_attn.v_proj.bias`)), c.numKvHeads, c.headDim);
-    const past = input.cache?.[i];
-    if (past !== undefined) {
-      k = tf.concat([past.k, k], 2);
-      v = tf.concat([past.v, v], 2);
-    }
-    cache.push({ k, v });
-    const attended = linear(mergeHeads(attention(q, k, v, mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
-    x = tf.add(x, attended) as tf.Tensor3D;
-    const m = rmsNorm(x, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);
-    const gate = silu(linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`))) as tf.Tensor3D;
-    const up = linear(m, get(w, `${p}.mlp.up_proj.weight`), opt(w, `${p}.mlp.up_proj.bias`));
-    x = tf.add(x, linear(tf.mul(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`))) as tf.Tensor3D;
+    // One scope per layer: a layer's scores and activations are freed before the next layer runs,
+    // so a long batched prefill holds one layer's intermediates, not all of them (the WASM heap
+    // ran out at 16 × 550 tokens otherwise). Tensors the backward pass needs are kept by the tape.
+    const layer = tf.tidy(() => {
+      const p = `model.layers.${i}`;
+      const h = rmsNorm(x, get(w, `${p}.input_layernorm.weight`), c.normEps);
+      const q = applyRope(splitHeads(linear(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`)), c.numHeads, c.headDim), cos, sin);
+      let k = applyRope(splitHeads(linear(h, get(w, `${p}.self_attn.k_proj.weight`), opt(w, `${p}.self_attn.k_proj.bias`)), c.numKvHeads, c.headDim), cos, sin);
+      let v = splitHeads(linear(h, get(w, `${p}.self_attn.v_proj.weight`), opt(w, `${p}.self_attn.v_proj.bias`)), c.numKvHeads, c.headDim);
+      const past = input.cache?.[i];
+      if (past !== undefined) {
+        k = tf.concat([past.k, k], 2);
+        v = tf.concat([past.v, v], 2);
+      }
+      const attended = linear(mergeHeads(attention(q, k, v, mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
+      const mid = tf.add(x, attended) as tf.Tensor3D;
+      const m = rmsNorm(mid, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);
+      const gate = silu(linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`))) as tf.Tensor3D;
+      const up = linear(m, get(w, `${p}.mlp.up_proj.weight`), opt(w, `${p}.mlp.up_proj.bias`));
+      return { x: tf.add(mid, linear(tf.mul(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`))) as tf.Tensor3D, k, v };
+    });
+    x = layer.x;
+    cache.push({ k: layer.k, v: layer.v });
   }
   return { hidden: rmsNorm(x, get(w, 'model.norm.weight'), c.normEps), cache };
 }
