@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 G=.device/generator
 if [ "${1:-}" = prepare ]; then
   [ -f .device/gpu/node.xz ] || bash bench/gpu/run.sh prepare
-  node --conditions=s3lab-source --import tsx scripts/models/train_lab_generator.mts --pack $G --seeds "${SEEDS:-2,3}"
+  node --conditions=s3lab-source --import tsx scripts/models/train_lab_generator.mts --pack $G --seeds "${SEEDS:-2,3,4,5,6,7,8,9,10,11,12,13}"
   xz -T0 -9 -f $G/examples.u16
   node_modules/.bin/esbuild scripts/models/train_lab_generator_gpu.ts --bundle --platform=node --format=esm --target=node20 \
     --external:webgpu --ignore-annotations --log-level=warning --outfile=$G/train.mjs \
