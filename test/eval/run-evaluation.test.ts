@@ -118,7 +118,10 @@ describe('s3lab eval', () => {
     assert.match(unknown.stderr, /--methods: unknown method "bogus"/u);
     const noIndex = s3lab('eval', '--methods', 'naive-rag', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat');
     assert.equal(noIndex.status, 2);
-    assert.match(noIndex.stderr, /--index is needed by naive-rag/u);
+    assert.match(noIndex.stderr, /--index \(or --corpus\) is needed by naive-rag/u);
+    const noSearcher = s3lab('eval', '--methods', 'naive-rag,search-r1', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl');
+    assert.equal(noSearcher.status, 2);
+    assert.match(noSearcher.stderr, /search-r1 needs a searcher model: give --searcher/u);
     const url = s3lab('eval', '--methods', 'no-retrieval', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'http://127.0.0.1:9/v1');
     assert.equal(url.status, 2);
     assert.match(url.stderr, /--model/u);

@@ -8,3 +8,5 @@ export type { RunEvaluationOptions, EvaluationSummary } from './run-evaluation.j
 export { evalRecordSchema, summarizeRecords, summaryRows } from './summary.js';
 export type { EvalRecord, SummaryCell } from './summary.js';
 export { evalMethodFromContextMethod } from './agent-methods.js';
+export { readerCheck } from './reader-check.js';
+export type { ReaderCheckOptions, ReaderCheckRow, ReaderContext } from './reader-check.js';
