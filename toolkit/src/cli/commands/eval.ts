@@ -105,7 +105,8 @@ export function registerEval(program: Command): void {
         const documents = await readCorpus(corpus).toArray().catch((error: Error) => {
           throw new UsageError(`cannot read --corpus ${corpus}: ${error.message}`);
         });
-        opened = { retriever: Bm25Index.build(documents), kind: 'bm25', documents: documents.length, name: `bm25 of ${corpus} (in memory)`, close: async () => undefined };
+        const index = Bm25Index.build(documents);
+        opened = { retriever: index, kind: 'bm25', documents: documents.length, name: `bm25 of ${corpus} (in memory)`, close: () => index.close() };
       }
       const searcher = options.searcher ? await openChatModel('searcher', options.searcher, options.model) : undefined;
       // The searchers' prompts differ for BM25 (Boolean queries) and dense retrieval.
