@@ -18,6 +18,7 @@ import { registerRun } from './commands/run.js';
 import { registerKernel } from './commands/kernel.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerEval } from './commands/eval.js';
+import { registerTrainingData } from './commands/training-data.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerKernel(program);
   registerTokenizer(program);
   registerEval(program);
+  registerTrainingData(program);
   return program;
 }
 

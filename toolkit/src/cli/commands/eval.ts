@@ -43,7 +43,7 @@ const MODEL_METHODS = [s3Searcher, searchR1, ircot, searchO1, deepRetrieval];
 const isUrl = (target: string): boolean => /^https?:\/\//iu.test(target);
 
 /** A `ChatModel` for `--generator`/`--judge`: an OpenAI-compatible server URL, or a local model directory. */
-async function openChatModel(option: string, target: string, model: string | undefined): Promise<ChatModel & { dispose?: () => void }> {
+export async function openChatModel(option: string, target: string, model: string | undefined): Promise<ChatModel & { dispose?: () => void }> {
   if (isUrl(target)) {
     if (!model) throw new UsageError(`--${option} ${target} is a server: name its model with --model (e.g. --model Qwen/Qwen2.5-14B-Instruct)`);
     return openAiChatModel({ baseUrl: target, model });

@@ -7,6 +7,7 @@ import { openRetriever } from '../../retrieval/open-index.js';
 import { startRetrievalServer } from '../../retrieval/server.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
+import { registerServeReward } from './serve-reward.js';
 
 const ServeOptions = z.object({
   index: z.string().min(1),
@@ -57,6 +58,7 @@ export function registerServe(program: Command): void {
       await new Promise<void>((resolve) => server.server.once('close', resolve));
     });
   registerServeLlm(serve);
+  registerServeReward(serve);
 }
 
 function registerServeLlm(serve: Command): void {
