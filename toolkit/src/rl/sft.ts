@@ -8,13 +8,20 @@
  */
 import { z } from 'zod';
 import { Random } from '../data/lab-world/random.js';
-import { maskedNll, padSequences, type TransformerLM } from '../models/lm/index.js';
+import { padSequences, type TransformerLM } from '../models/lm/index.js';
+import { actionForward } from './action-forward.js';
 import { tf } from '../models/tfjs/index.js';
+import { clipByGlobalNorm } from './gradients.js';
 
 /** One demonstration: the tokens the model is given and the tokens it should produce. */
 export interface SftExample {
   prompt: number[];
   completion: number[];
+  /**
+   * 1 where a completion token is trained on, 0 where it is context (default: all 1). A multi-turn
+   * searcher transcript is one completion whose `<information>` blocks are 0: state, not action.
+   */
+  completionMask?: number[];
 }
 
 export interface SftOptions {
@@ -98,6 +105,7 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
   if (examples.length === 0) throw new Error('trainSft: no examples');
   examples.forEach((e, i) => {
     if (e.completion.length === 0) throw new Error(`trainSft: example ${i} has an empty completion`);
+    if (e.completionMask !== undefined && (e.completionMask.length !== e.completion.length || !e.completionMask.includes(1))) throw new Error(`trainSft: example ${i} has a completionMask of ${e.completionMask.length} entries (${e.completion.length} expected) or none set to 1`);
     if (e.prompt.length + e.completion.length > lm.maxPositions) throw new Error(`trainSft: example ${i} has ${e.prompt.length + e.completion.length} tokens; the model takes ${lm.maxPositions}`);
   });
   const random = new Random(o.seed, 'sft-order');
@@ -132,9 +140,18 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
       const longest = Math.max(...sequences.map((q) => q.length));
       const width = Math.min(lm.maxPositions, Math.ceil(longest / o.padMultiple) * o.padMultiple);
       const padded = padSequences(sequences, batch.map((e) => e.prompt.length), o.padId, width);
-      tokens += batch.reduce((n, e) => n + e.completion.length, 0);
+      batch.forEach((e, row) => {
+        if (e.completionMask) padded.lossMask[row] = [...new Array<number>(width - e.completion.length).fill(0), ...e.completionMask];
+      });
+      tokens += batch.reduce((n, e) => n + (e.completionMask ? e.completionMask.reduce((a, b) => a + b, 0) : e.completion.length), 0);
       inputTokens += sequences.reduce((n, q) => n + q.length, 0);
-      const { value, grads } = tf.variableGrads(() => maskedNll(lm, padded), lm.variables);
+      // The loss needs logits at the trained positions only: computing them over whole prompts
+      // (for a searcher, mostly retrieved text) would cost most of the step in the vocabulary head.
+      const rows = batch.map((e, row) => ({ tokens: sequences[row] as number[], actionMask: (padded.lossMask[row] as number[]).slice(width - (sequences[row] as number[]).length) }));
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+        const { logProbs } = actionForward(lm, rows, o.padId, undefined, { entropy: false });
+        return tf.neg(tf.mean(logProbs)) as tf.Scalar;
+      }), lm.variables);
       loss += (await value.data())[0] as number;
       value.dispose();
       if (summed === undefined) summed = grads;
@@ -162,16 +179,4 @@ function learningRateAt(step: number, o: z.infer<typeof optionsSchema>): number 
   if (o.schedule === 'constant') return o.learningRate;
   const progress = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
   return o.learningRate * (0.1 + 0.45 * (1 + Math.cos(Math.PI * progress)));
-}
-
-/** Averages accumulated gradients and scales them so their global norm is at most `maxNorm`. */
-async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, accumulated: number): Promise<{ clipped: Record<string, tf.Tensor>; norm: number }> {
-  // Summed pairwise, not with addN: WebGPU binds every addN input at once, and a model has more
-  // gradient tensors than a compute stage may bind (8 storage buffers by default).
-  const squared = tf.tidy(() => Object.values(grads).map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
-  const norm = Math.sqrt((await squared.data())[0] as number) / accumulated;
-  squared.dispose();
-  const scale = (norm > maxNorm ? maxNorm / norm : 1) / accumulated;
-  const clipped = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]));
-  return { clipped, norm };
 }

@@ -21,6 +21,8 @@ export interface ScriptedSearcherOptions {
   followUps?: number;
   /** Most names added to the question in a follow-up query. Default 2. */
   maxNames?: number;
+  /** Documents kept per information block (at most the preset's keptPerTurn). Default: keptPerTurn. */
+  keep?: number;
 }
 
 /** `<query>` as the prompt's example lays it out. */
@@ -100,7 +102,7 @@ export function scriptedPolicy(options: ScriptedSearcherOptions = {}): SearcherP
         }
         const block = latestBlock(state);
         const fresh = block.map((doc, i) => ({ doc, id: i + 1 })).filter(({ doc }) => !keptIds.has(doc.id));
-        const keep = fresh.slice(0, state.preset.keptPerTurn);
+        const keep = fresh.slice(0, Math.min(options.keep ?? state.preset.keptPerTurn, state.preset.keptPerTurn));
         const searchesDone = state.turns.filter((t) => t.action === 'search').length;
         const searchAgain = !state.final && searchesDone < followUps && keep.length > 0;
         let text = keep.length ? selectionTag(keep.map((k) => k.id)) : '';
@@ -122,6 +124,6 @@ export function scriptedPolicy(options: ScriptedSearcherOptions = {}): SearcherP
  * ```
  */
 export function runScriptedSearcher(options: SearchLoopOptions & ScriptedSearcherOptions): Promise<Trajectory[]> {
-  const { followUps, maxNames, ...loop } = options;
-  return runSearchLoop({ method: 'scripted', ...loop, policy: scriptedPolicy({ followUps, maxNames }), meta: { followUps: followUps ?? 1, maxNames: maxNames ?? 2 } });
+  const { followUps, maxNames, keep, ...loop } = options;
+  return runSearchLoop({ method: 'scripted', ...loop, policy: scriptedPolicy({ followUps, maxNames, keep }), meta: { followUps: followUps ?? 1, maxNames: maxNames ?? 2, ...(keep === undefined ? {} : { keep }) } });
 }

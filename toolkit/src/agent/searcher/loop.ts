@@ -70,7 +70,7 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
       keptPerTurn: preset.keptPerTurn,
       retriever: options.retrieverKind ?? 'dense',
     });
-    return { state: { question, prompt, continuation: '', initialDocs, turns: [], preset, final: false }, turns: [], done: false };
+    return { state: { id: i, question, prompt, continuation: '', initialDocs, turns: [], preset, final: false }, turns: [], done: false };
   });
 
   for (let turn = 0; turn <= preset.maxTurns; turn++) {

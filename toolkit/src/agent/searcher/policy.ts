@@ -10,6 +10,8 @@ import type { Issue, Turn } from '../trajectory.js';
 import type { SearcherPreset } from '../presets.js';
 
 export interface SearcherState {
+  /** The question's index in the loop's question list: stable across turns, distinct for repeated questions. */
+  id: number;
   question: string;
   /** The searcher prompt (ends with the initial information block). */
   prompt: string;

@@ -22,6 +22,7 @@ const generateOptionsSchema = z.object({
   topK: z.number().int().min(0).default(0),
   stop: z.array(z.number().int()).optional(),
   seed: z.number().int().default(0),
+  seeds: z.array(z.number().int()).optional(),
   stopWhen: z.custom<GenerateOptions['stopWhen']>((v) => v === undefined || typeof v === 'function').optional(),
 });
 
@@ -69,6 +70,27 @@ export class TransformerLM implements CausalLM {
     });
   }
 
+  /**
+   * Final hidden states [B, T, H] of a padded batch, differentiable. With {@link headLogits}, a
+   * trainer computes logits at the few positions it scores instead of all of them (RL scores the
+   * searcher's own tokens only), and a value head reads the same states.
+   */
+  forwardHiddenStates(ids: readonly (readonly number[])[], keyMask?: readonly (readonly number[])[]): tf.Tensor3D {
+    const mask = keyMask ?? ids.map((row) => row.map(() => 1));
+    return tf.tidy(() => {
+      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
+      return forwardHidden(this.architecture, this.weights, input).hidden;
+    });
+  }
+
+  /** Vocabulary logits of final hidden states: [N, H] → [N, V] (differentiable). */
+  headLogits(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [n, h] = hidden.shape;
+      return vocabularyHead(this.architecture, this.weights, hidden.reshape([1, n, h])).reshape([n, this.vocabSize]);
+    });
+  }
+
   async logits(ids: readonly number[]): Promise<Float32Array[]> {
     const tokens = this.checkIds(ids, 'ids');
     if (tokens.length === 0) return [];
@@ -95,9 +117,10 @@ export class TransformerLM implements CausalLM {
     const outputs: number[][] = rows.map(() => []);
     if (rows.length === 0 || settings.maxNewTokens === 0) return outputs;
     const stop = new Set(settings.stop ?? this.architecture.eosTokenIds);
-    // One generator per sequence, seeded by the seed alone: a request draws the same tokens
-    // whichever batch it shares.
-    const randoms = rows.map(() => new Random(settings.seed, 'sample'));
+    // One generator per sequence, seeded by the seed alone (or the sequence's own seed): a request
+    // draws the same tokens whichever batch it shares.
+    if (settings.seeds !== undefined && settings.seeds.length !== rows.length) throw new Error(`generateBatch: ${settings.seeds.length} seeds for ${rows.length} prompts`);
+    const randoms = rows.map((_, i) => new Random(settings.seeds?.[i] ?? settings.seed, 'sample'));
 
     // Prefill: every prompt, left-padded to the longest.
     const longest = Math.max(...rows.map((r) => r.length));

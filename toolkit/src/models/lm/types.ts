@@ -18,6 +18,11 @@ export interface GenerateOptions {
   /** Seed of the sampler; one seed gives the same tokens on every run. Default 0. */
   seed?: number;
   /**
+   * One seed per sequence of a batch, instead of `seed` for all: sequences with equal prompts then
+   * differ (several rollouts of one question), and each stays reproducible on its own.
+   */
+  seeds?: readonly number[];
+  /**
    * Called after each new token of a sequence with all its new tokens so far; returning (or
    * resolving to) true ends that sequence: how the chat layer honours string stop sequences,
    * on the tokenizer's real decoding.

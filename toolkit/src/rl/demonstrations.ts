@@ -1,0 +1,98 @@
+/**
+ * SFT demonstrations for the searcher's warm start: scripted-searcher runs turned into token
+ * transcripts exactly as {@link LmSearcherPolicy} records a model's runs (the prompt through the
+ * chat template, each response's tokens trained — a completing response closed by the end-of-turn
+ * token — and each observation's tokens as untrained state).
+ *
+ * The script is varied per question (follow-up searches 0–1, documents kept 1–3): a clone of one
+ * deterministic script would put almost no probability on any other action, and RL can only
+ * reinforce what the policy samples. The warm-started policy thus knows the protocol and several
+ * ways to use it; RL learns which way pays for which question.
+ */
+import { resolvePreset, type SearcherPreset } from '../agent/presets.js';
+import { scriptedPolicy } from '../agent/scripted/scripted-searcher.js';
+import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
+import type { Trajectory } from '../agent/trajectory.js';
+import { Random } from '../data/lab-world/random.js';
+import type { TextTokenizer } from '../models/tokenizer/index.js';
+import type { SftExample } from './sft.js';
+
+/** One way of running the script. */
+export interface ScriptVariant {
+  followUps: number;
+  keep: number;
+}
+
+export interface SearcherDemonstrationOptions extends Omit<SearchLoopOptions, 'questions' | 'method'> {
+  questions: readonly string[];
+  tokenizer: TextTokenizer;
+  /** The user prompt as model text (default: the tokenizer's chat template). */
+  template?: (prompt: string) => string;
+  /** Variants to draw from, uniformly per question. Default: follow-ups 0, 1 × kept 1..keptPerTurn. */
+  variants?: readonly ScriptVariant[];
+  /** Seed of the variant draw. Default 0. */
+  seed?: number;
+}
+
+export interface SearcherDemonstrations {
+  examples: SftExample[];
+  trajectories: Trajectory[];
+  /** The variant of each question. */
+  variants: ScriptVariant[];
+}
+
+/** Every follow-up count 0–1 with every kept count 1..keptPerTurn. */
+export function defaultScriptVariants(preset: SearcherPreset): ScriptVariant[] {
+  const followUps = [0, 1].filter((n) => n <= preset.maxTurns);
+  return followUps.flatMap((f) => Array.from({ length: preset.keptPerTurn }, (_, k) => ({ followUps: f, keep: k + 1 })));
+}
+
+/**
+ * Runs the varied script over the questions and tokenises its transcripts.
+ *
+ * @example
+ * ```ts
+ * const { examples } = await searcherDemonstrations({ questions, retriever, tokenizer, preset: '3-3-3', initialDocs: 3 });
+ * await trainSft(lm, examples, { steps: 200, padId: tokenizer.tokenToId('<|endoftext|>')! });
+ * ```
+ */
+export async function searcherDemonstrations(options: SearcherDemonstrationOptions): Promise<SearcherDemonstrations> {
+  const { tokenizer, template: customTemplate, variants: givenVariants, seed, questions, ...loop } = options;
+  const preset = resolvePreset(loop.preset);
+  const variants = givenVariants ?? defaultScriptVariants(preset);
+  if (variants.length === 0) throw new Error('searcherDemonstrations: no script variants');
+  const random = new Random(seed ?? 0, 'script-variants');
+  const drawn = questions.map(() => random.pick(variants));
+
+  // One loop per variant, then back into question order.
+  const trajectories = new Array<Trajectory>(questions.length);
+  for (const variant of variants) {
+    const indices = drawn.flatMap((v, i) => (v === variant ? [i] : []));
+    if (indices.length === 0) continue;
+    const runs = await runSearchLoop({ ...loop, questions: indices.map((i) => questions[i] as string), policy: scriptedPolicy(variant), method: 'scripted', meta: { ...variant } });
+    runs.forEach((t, j) => { trajectories[indices[j] as number] = t; });
+  }
+
+  const template = customTemplate ?? ((prompt: string) => tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true }));
+  const endOfTurn = tokenizer.eosTokenIds[0];
+  if (endOfTurn === undefined) throw new Error('searcherDemonstrations: the tokenizer names no end-of-sequence token');
+  const examples = await Promise.all(trajectories.map(async (t) => {
+    const prompt = await tokenizer.encode(template(t.prompt), { addSpecialTokens: false });
+    const completion: number[] = [];
+    const completionMask: number[] = [];
+    for (const turn of t.turns) {
+      const action = await tokenizer.encode(turn.response, { addSpecialTokens: false });
+      // A response that does not end in a query ends the turn with the end-of-turn token.
+      if (!turn.response.trimEnd().endsWith('</query>')) action.push(endOfTurn);
+      completion.push(...action);
+      completionMask.push(...action.map(() => 1));
+      if (turn.observation !== '') {
+        const observation = await tokenizer.encode(turn.observation, { addSpecialTokens: false });
+        completion.push(...observation);
+        completionMask.push(...observation.map(() => 0));
+      }
+    }
+    return { prompt, completion, completionMask };
+  }));
+  return { examples, trajectories, variants: drawn };
+}
