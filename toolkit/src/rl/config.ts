@@ -1,0 +1,110 @@
+/**
+ * The RL configuration, with verl's names in the comments so a reader can hold it next to the s3
+ * training script, and two presets: `paper` (the released run's values) and `lab` (the same
+ * algorithm scaled to a sub-million-parameter searcher that trains in minutes on two cores).
+ *
+ * @example
+ * ```ts
+ * import { rlConfig } from '@s3lab/toolkit';
+ * const config = rlConfig('lab', { steps: 4 }); // the lab preset with 4 steps
+ * ```
+ */
+import { z } from 'zod';
+
+export const rlConfigSchema = z.object({
+  /** `ppo` (GAE with a critic, the paper) or `grpo` (group-relative advantages, no critic). verl: algorithm.adv_estimator. */
+  algorithm: z.enum(['ppo', 'grpo']),
+  /** Optimizer updates' rounds: one step = one batch of rollouts. verl: trainer.total_training_steps. */
+  steps: z.number().int().min(1),
+  /** Questions per step. verl: data.train_batch_size. */
+  batchSize: z.number().int().min(1),
+  /** Rollouts per question (GRPO's group; 1 for PPO). verl: actor_rollout_ref.rollout.n. */
+  samplesPerQuestion: z.number().int().min(1),
+  /** Rollouts per optimizer update. verl: actor.ppo_mini_batch_size. */
+  miniBatchSize: z.number().int().min(1),
+  /** Rollouts per forward/backward pass (gradients accumulate over a mini-batch). verl: ppo_micro_batch_size. */
+  microBatchSize: z.number().int().min(1),
+  /** Passes over each batch. verl: actor.ppo_epochs. */
+  ppoEpochs: z.number().int().min(1),
+  /** verl: actor.optim.lr. */
+  actorLearningRate: z.number().positive(),
+  /** verl: critic.optim.lr (the value head's rate). */
+  criticLearningRate: z.number().positive(),
+  /** Fraction of the steps over which the critic's rate warms up linearly. verl: critic.optim.lr_warmup_steps_ratio. */
+  criticWarmupRatio: z.number().min(0).max(1),
+  /** PPO's ε. verl: actor.clip_ratio. */
+  clipRatio: z.number().positive(),
+  /** Value clipping around the old values. verl: critic.cliprange_value. */
+  valueClipRange: z.number().positive(),
+  /** Weight of the value loss in the shared backbone's loss. */
+  valueLossCoef: z.number().min(0),
+  /** verl: actor.entropy_coeff. */
+  entropyCoef: z.number().min(0),
+  /** KL to the reference policy, as a per-token reward penalty (PPO). verl: algorithm.kl_ctrl.kl_coef. */
+  klCoef: z.number().min(0),
+  /** KL to the reference policy as a loss term (GRPO). verl: actor.use_kl_loss / kl_loss_coef (low_var_kl). */
+  klLossCoef: z.number().min(0),
+  /** verl: algorithm.gamma / algorithm.lam. */
+  gamma: z.number().min(0).max(1),
+  lambda: z.number().min(0).max(1),
+  /** Global-norm gradient clipping. verl: actor.grad_clip. */
+  gradClip: z.number().positive(),
+  /** Rollout temperature. verl: rollout.temperature. */
+  temperature: z.number().min(0),
+  /** Searcher tokens per turn. verl: data.max_response_length. */
+  maxResponseTokens: z.number().int().min(1),
+  /** Searcher preset: documents per query, search turns, documents kept per turn (8-3-3 in the paper). */
+  preset: z.string().regex(/^\d+-\d+-\d+$/),
+  /** Naive-RAG documents in the searcher's prompt. */
+  initialDocs: z.number().int().min(1),
+  /** `gbr` (the paper), `gbr+genacc` (the released trainer), `genacc`. */
+  reward: z.enum(['gbr', 'gbr+genacc', 'genacc']),
+  /** Drop training questions naive RAG already answers (the paper's filter). */
+  filterSolvedByRag: z.boolean(),
+  seed: z.number().int(),
+});
+export type RlConfig = z.output<typeof rlConfigSchema>;
+
+/** The released s3 run (scripts/train/train_s3.sh and s3-spec.md). */
+const PAPER: RlConfig = {
+  algorithm: 'ppo', steps: 20, batchSize: 120, samplesPerQuestion: 1, miniBatchSize: 30, microBatchSize: 15, ppoEpochs: 1,
+  actorLearningRate: 1e-6, criticLearningRate: 1e-5, criticWarmupRatio: 0.01, clipRatio: 0.2, valueClipRange: 0.5, valueLossCoef: 1,
+  entropyCoef: 0.001, klCoef: 0.001, klLossCoef: 0, gamma: 1, lambda: 1, gradClip: 1, temperature: 0.6, maxResponseTokens: 500,
+  preset: '8-3-3', initialDocs: 5, reward: 'gbr', filterSolvedByRag: true, seed: 42,
+};
+
+/**
+ * The lab world on two cores: a from-scratch searcher learns far faster than a 7B model may move,
+ * so the rates are larger; batches are small; the 3-3-3 preset and three initial documents keep
+ * transcripts near a thousand tokens; and the training questions are not filtered by the RAG
+ * cache, so the searcher also meets the questions where searching more loses what naive RAG had
+ * (the filter keeps only questions whose GBR cannot go below 0). Rollouts sample at temperature 1:
+ * the warm-started policy's distribution is its demonstrations' mixture, and 0.6 would sharpen it
+ * to the most common action and leave little for RL to compare. No entropy bonus: in a batch
+ * whose advantages are all 0 it is the only gradient, and Adam scales it up to full-size steps.
+ */
+const LAB: RlConfig = {
+  ...PAPER,
+  steps: 16, batchSize: 16, miniBatchSize: 8, microBatchSize: 2, ppoEpochs: 2,
+  actorLearningRate: 2e-4, criticLearningRate: 2e-3, criticWarmupRatio: 0, valueLossCoef: 0.5, entropyCoef: 0,
+  temperature: 1, maxResponseTokens: 96, preset: '3-3-3', initialDocs: 3, filterSolvedByRag: false, seed: 1,
+};
+
+export const RL_PRESETS = { paper: PAPER, lab: LAB } as const;
+export type RlPresetName = keyof typeof RL_PRESETS;
+
+/**
+ * A preset with overrides, validated. GRPO defaults (when `algorithm: 'grpo'` is an override):
+ * 4 samples per question, KL as a loss (0.001) instead of a reward penalty.
+ */
+export function rlConfig(preset: RlPresetName, overrides: Partial<RlConfig> = {}): RlConfig {
+  const base = RL_PRESETS[preset];
+  if (base === undefined) throw new RangeError(`unknown RL preset ${JSON.stringify(preset)}: expected ${Object.keys(RL_PRESETS).join(' or ')}`);
+  const grpo = overrides.algorithm === 'grpo' && base.algorithm !== 'grpo' ? { samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001, batchSize: Math.max(1, Math.round(base.batchSize / 4)) } : {};
+  const parsed = rlConfigSchema.safeParse({ ...base, ...grpo, ...overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RangeError(`RL config: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
