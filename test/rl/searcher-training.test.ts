@@ -69,8 +69,9 @@ describe('the searcher policy on a language model', () => {
 
 describe('demonstrations', () => {
   it('train the searcher\'s own tokens and mask the retrieved ones, over varied scripts', async () => {
-    const { examples, trajectories, variants } = await searcherDemonstrations({ ...search(), questions: questions(24).map((q) => q.question), tokenizer, seed: 2 });
+    const { examples, trajectories, variants } = await searcherDemonstrations({ ...search(), questions: questions(24).map((q) => q.question), tokenizer, seed: 2, variants: [0, 1].flatMap((followUps) => [1, 3].map((keep) => ({ followUps, keep }))) });
     assert.ok(new Set(variants.map((v) => `${v.followUps}-${v.keep}`)).size >= 4, 'the script should vary');
+    assert.ok(trajectories.some((t) => t.counts.searches > 0) && trajectories.some((t) => t.counts.searches === 0), 'some demonstrations search, some stop');
     for (const [i, e] of examples.entries()) {
       const t = trajectories[i]!;
       const trained = e.completion.filter((_, k) => e.completionMask![k] === 1);

@@ -19,6 +19,7 @@ import { registerKernel } from './commands/kernel.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrainingData } from './commands/training-data.js';
+import { registerTrain } from './commands/train.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTokenizer(program);
   registerEval(program);
   registerTrainingData(program);
+  registerTrain(program);
   return program;
 }
 

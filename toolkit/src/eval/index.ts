@@ -10,3 +10,4 @@ export type { EvalRecord, SummaryCell } from './summary.js';
 export { evalMethodFromContextMethod } from './agent-methods.js';
 export { readerCheck } from './reader-check.js';
 export type { ReaderCheckOptions, ReaderCheckRow, ReaderContext } from './reader-check.js';
+export { pairedBootstrap, type BootstrapInterval } from './bootstrap.js';

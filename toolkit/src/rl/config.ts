@@ -24,6 +24,12 @@ export const rlConfigSchema = z.object({
   miniBatchSize: z.number().int().min(1),
   /** Rollouts per forward/backward pass (gradients accumulate over a mini-batch). verl: ppo_micro_batch_size. */
   microBatchSize: z.number().int().min(1),
+  /**
+   * Most padded tokens (rows × longest row) in one forward/backward pass: long transcripts go in
+   * smaller micro-batches (attention memory grows with the square of the length). verl packs by
+   * token count too: actor.ppo_max_token_len_per_gpu.
+   */
+  microBatchTokens: z.number().int().min(1),
   /** Passes over each batch. verl: actor.ppo_epochs. */
   ppoEpochs: z.number().int().min(1),
   /** verl: actor.optim.lr. */
@@ -67,7 +73,7 @@ export type RlConfig = z.output<typeof rlConfigSchema>;
 
 /** The released s3 run (scripts/train/train_s3.sh and s3-spec.md). */
 const PAPER: RlConfig = {
-  algorithm: 'ppo', steps: 20, batchSize: 120, samplesPerQuestion: 1, miniBatchSize: 30, microBatchSize: 15, ppoEpochs: 1,
+  algorithm: 'ppo', steps: 20, batchSize: 120, samplesPerQuestion: 1, miniBatchSize: 30, microBatchSize: 15, microBatchTokens: 15 * 10_000, ppoEpochs: 1,
   actorLearningRate: 1e-6, criticLearningRate: 1e-5, criticWarmupRatio: 0.01, clipRatio: 0.2, valueClipRange: 0.5, valueLossCoef: 1,
   entropyCoef: 0.001, klCoef: 0.001, klLossCoef: 0, gamma: 1, lambda: 1, gradClip: 1, temperature: 0.6, maxResponseTokens: 500,
   preset: '8-3-3', initialDocs: 5, reward: 'gbr', filterSolvedByRag: true, seed: 42,
@@ -75,8 +81,10 @@ const PAPER: RlConfig = {
 
 /**
  * The lab world on two cores: a from-scratch searcher learns far faster than a 7B model may move,
- * so the rates are larger; batches are small; the 3-3-3 preset and three initial documents keep
- * transcripts near a thousand tokens; and the training questions are not filtered by the RAG
+ * so the rates are larger; batches are small; three initial documents (the naive-RAG baseline's
+ * three) keep the prompt near 500 tokens, and the paper's 8-3-3 preset lets one follow-up search
+ * bring 8 new candidates; turns get 192 tokens (a query repeats the question and adds names); and
+ * the training questions are not filtered by the RAG
  * cache, so the searcher also meets the questions where searching more loses what naive RAG had
  * (the filter keeps only questions whose GBR cannot go below 0). Rollouts sample at temperature 1:
  * the warm-started policy's distribution is its demonstrations' mixture, and 0.6 would sharpen it
@@ -85,9 +93,9 @@ const PAPER: RlConfig = {
  */
 const LAB: RlConfig = {
   ...PAPER,
-  steps: 16, batchSize: 16, miniBatchSize: 8, microBatchSize: 2, ppoEpochs: 2,
+  steps: 12, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, microBatchTokens: 2400, ppoEpochs: 2,
   actorLearningRate: 2e-4, criticLearningRate: 2e-3, criticWarmupRatio: 0, valueLossCoef: 0.5, entropyCoef: 0,
-  temperature: 1, maxResponseTokens: 96, preset: '3-3-3', initialDocs: 3, filterSolvedByRag: false, seed: 1,
+  temperature: 1, maxResponseTokens: 192, preset: '8-3-3', initialDocs: 3, filterSolvedByRag: false, seed: 1,
 };
 
 export const RL_PRESETS = { paper: PAPER, lab: LAB } as const;

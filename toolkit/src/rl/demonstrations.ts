@@ -4,10 +4,11 @@
  * chat template, each response's tokens trained — a completing response closed by the end-of-turn
  * token — and each observation's tokens as untrained state).
  *
- * The script is varied per question (follow-up searches 0–1, documents kept 1–3): a clone of one
- * deterministic script would put almost no probability on any other action, and RL can only
- * reinforce what the policy samples. The warm-started policy thus knows the protocol and several
- * ways to use it; RL learns which way pays for which question.
+ * The script is varied per question — by default in one decision, whether to search once more or
+ * stop after the initial results: a clone of one deterministic script would put almost no
+ * probability on the other action, and RL can only reinforce what the policy samples. The
+ * warm-started policy thus knows the protocol and both ways to use it; RL learns which pays for
+ * which question.
  */
 import { resolvePreset, type SearcherPreset } from '../agent/presets.js';
 import { scriptedPolicy } from '../agent/scripted/scripted-searcher.js';
@@ -28,7 +29,7 @@ export interface SearcherDemonstrationOptions extends Omit<SearchLoopOptions, 'q
   tokenizer: TextTokenizer;
   /** The user prompt as model text (default: the tokenizer's chat template). */
   template?: (prompt: string) => string;
-  /** Variants to draw from, uniformly per question. Default: follow-ups 0, 1 × kept 1..keptPerTurn. */
+  /** Variants to draw from, uniformly per question. Default: follow-ups 0 or 1, keeping keptPerTurn documents. */
   variants?: readonly ScriptVariant[];
   /** Seed of the variant draw. Default 0. */
   seed?: number;
@@ -41,10 +42,9 @@ export interface SearcherDemonstrations {
   variants: ScriptVariant[];
 }
 
-/** Every follow-up count 0–1 with every kept count 1..keptPerTurn. */
+/** No follow-up search or one, each keeping the preset's keptPerTurn documents per block. */
 export function defaultScriptVariants(preset: SearcherPreset): ScriptVariant[] {
-  const followUps = [0, 1].filter((n) => n <= preset.maxTurns);
-  return followUps.flatMap((f) => Array.from({ length: preset.keptPerTurn }, (_, k) => ({ followUps: f, keep: k + 1 })));
+  return [0, 1].filter((n) => n <= preset.maxTurns).map((followUps) => ({ followUps, keep: preset.keptPerTurn }));
 }
 
 /**

@@ -143,8 +143,7 @@ export class SearcherTrainer {
   /** Log-probabilities under the sampling and reference policies, and the critic's values (no gradient). */
   private async score(rollouts: readonly Rollout[], lm: TransformerLM, reference: TransformerLM | undefined, valueHead: ValueHead | undefined, padId: number): Promise<Scored[]> {
     const out: Scored[] = [];
-    for (let i = 0; i < rollouts.length; i += this.config.microBatchSize) {
-      const chunk = rollouts.slice(i, i + this.config.microBatchSize);
+    for (const chunk of microBatches(rollouts, this.config.microBatchSize, this.config.microBatchTokens, (r) => r.tokens.length)) {
       const now = actionForward(lm, chunk, padId, valueHead, { entropy: false });
       const old = split(await now.logProbs.array(), now.counts);
       const values = now.values ? split(await now.values.array(), now.counts) : chunk.map(() => []);
@@ -196,8 +195,7 @@ export class SearcherTrainer {
         const mini = order.slice(m, m + c.miniBatchSize).map((i) => scored[i] as Scored);
         const miniTokens = mini.reduce((n, s) => n + s.old.length, 0);
         let summed: Record<string, tf.Tensor> | undefined;
-        for (let u = 0; u < mini.length; u += c.microBatchSize) {
-          const micro = mini.slice(u, u + c.microBatchSize);
+        for (const micro of microBatches(mini, c.microBatchSize, c.microBatchTokens, (s) => s.rollout.tokens.length)) {
           const weight = micro.reduce((n, s) => n + s.old.length, 0) / miniTokens;
           const parts: Record<string, tf.Scalar> = {};
           const { value, grads } = tf.variableGrads(() => {
@@ -255,6 +253,28 @@ export class SearcherTrainer {
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
   }
+}
+
+/**
+ * Items grouped for forward passes: at most `maxCount` per group and, where it can be kept, at most
+ * `maxTokens` padded tokens (count × longest); an item longer than `maxTokens` goes alone. Longest
+ * first, so each group's padding is small.
+ *
+ * @example
+ * ```ts
+ * microBatches([5, 100, 7, 90], 2, 200, (n) => n); // [[100, 90], [7, 5]]
+ * ```
+ */
+export function microBatches<T>(items: readonly T[], maxCount: number, maxTokens: number, length: (item: T) => number): T[][] {
+  const sorted = [...items].sort((a, b) => length(b) - length(a));
+  const groups: T[][] = [];
+  for (const item of sorted) {
+    const group = groups.at(-1);
+    // Sorted longest first, so the group's first item sets its width.
+    if (group && group.length < maxCount && (group.length + 1) * length(group[0] as T) <= maxTokens) group.push(item);
+    else groups.push([item]);
+  }
+  return groups;
 }
 
 /** A flat list cut into rows of the given lengths. */

@@ -1,0 +1,181 @@
+"""Trains the lab searcher's warm start (SFT) on a GPU with PyTorch + transformers.
+
+The lab searcher is a small Qwen2-architecture LM over the lab tokenizer (toolkit/src/rl/lab-searcher.ts:
+LAB_SEARCHER_CONFIG) that writes s3 searcher turns. Its demonstrations are the varied scripted searcher's
+transcripts on lab worlds of seeds other than the evaluation world's, tokenised exactly as s3lab's
+LmSearcherPolicy records a model's runs, packed by
+
+    node --conditions=s3lab-source --import tsx scripts/models/train_lab_searcher.mts --pack .device/searcher
+
+The loss is the searcher's own tokens (the completion mask: retrieved <information> text is state, not
+action), plus the language-modelling loss of the whole transcript, which teaches a model from scratch the
+lab world's names that its queries copy. Why PyTorch and not s3lab's trainSft: the same SFT on two CPU
+cores runs ~1k tokens/s, and a searcher that writes valid queries needs tens of millions of tokens
+(scripts/models/train_lab_generator.py says the same of the generator). s3lab's trainSft trains the same
+examples (SftExample.completionMask), only slower; the RL stage (s3lab train --preset lab) runs in s3lab.
+
+Run (torch and transformers; no network; a GPU for a few minutes):
+    python3 scripts/models/train_lab_searcher.py --examples .device/searcher/examples.u16.xz \\
+        --meta .device/searcher/meta.json --out /tmp/lab-searcher-sft
+"""
+import argparse
+import json
+import lzma
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import Qwen2Config, Qwen2ForCausalLM
+
+
+def unpack(path: str):
+    """[count; per example: prompt length, completion length, prompt ids, completion ids, completion mask]."""
+    raw = lzma.open(path).read() if path.endswith('.xz') else Path(path).read_bytes()
+    words = np.frombuffer(raw, dtype='<u2')
+    count = (int(words[0]) << 16) | int(words[1])
+    at, out = 2, []
+    for _ in range(count):
+        p, c = int(words[at]), int(words[at + 1])
+        at += 2
+        ids = words[at:at + p + c].astype(np.int64)
+        mask = words[at + p + c:at + p + 2 * c].astype(np.int64)
+        out.append((ids, p, mask))
+        at += p + 2 * c
+    return out
+
+
+def batches(examples, batch_size: int, rng: random.Random):
+    """Endless batches of similar length: 32 batches' worth drawn at random, sorted by length, cut, shuffled."""
+    order: list[int] = []
+    while True:
+        pool = []
+        for _ in range(batch_size * 32):
+            if not order:
+                order = list(range(len(examples)))
+                rng.shuffle(order)
+            pool.append(examples[order.pop()])
+        pool.sort(key=lambda e: len(e[0]))
+        group = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
+        rng.shuffle(group)
+        yield from group
+
+
+def collate(batch, pad_id: int, device):
+    """Right-padded ids, attention mask, and the action mask (1 where the searcher wrote the token)."""
+    width = max(len(ids) for ids, _, _ in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    action = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, (tokens, p, completion_mask) in enumerate(batch):
+        ids[i, :len(tokens)] = torch.from_numpy(tokens)
+        mask[i, :len(tokens)] = 1
+        action[i, p:len(tokens)] = torch.from_numpy(completion_mask)
+    return ids.to(device), mask.to(device), action.to(device)
+
+
+@torch.no_grad()
+def held_out_accuracy(model, held_out, pad_id: int, device) -> float:
+    """Share of the held-out searcher tokens the model predicts exactly (teacher-forced argmax)."""
+    model.eval()
+    right = total = 0
+    for start in range(0, len(held_out), 25):
+        ids, mask, action = collate(held_out[start:start + 25], pad_id, device)
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device.type == 'cuda'):
+            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        hit = (logits.argmax(-1) == ids[:, 1:]) & (action[:, 1:] == 1)
+        right += int(hit.sum())
+        total += int(action[:, 1:].sum())
+    model.train()
+    return right / max(1, total)
+
+
+def save(model, out) -> None:
+    """Saves in float32 (the RL stage continues training these weights)."""
+    tied = model.config.tie_word_embeddings
+    state = {k: v.float() for k, v in model.state_dict().items() if not (tied and k == 'lm_head.weight')}
+    model.save_pretrained(out, safe_serialization=True, state_dict=state)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--examples', required=True)
+    parser.add_argument('--meta', required=True)
+    parser.add_argument('--config', default='toolkit/src/rl/lab-searcher.json', help='the architecture (LAB_SEARCHER_CONFIG)')
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--steps', type=int, default=3000)
+    parser.add_argument('--batch', type=int, default=32)
+    parser.add_argument('--lr', type=float, default=2e-3)
+    parser.add_argument('--warmup', type=int, default=100)
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--context-loss-weight', type=float, default=0.5, help='weight of the language-modelling loss on all tokens')
+    parser.add_argument('--max-minutes', type=float, default=0, help='stop training after this long (0: no limit)')
+    args = parser.parse_args()
+
+    meta = json.loads(Path(args.meta).read_text())
+    examples = unpack(args.examples)
+    held_out = examples[-meta['heldOut']:]
+    examples = examples[:-meta['heldOut']]
+    torch.manual_seed(args.seed)
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    architecture = json.loads(Path(args.config).read_text())
+    config = Qwen2Config(**{k: v for k, v in architecture.items() if k not in ('architectures', 'model_type')}, bos_token_id=None, initializer_range=0.02)
+    model = Qwen2ForCausalLM(config).to(device)
+    params = sum(p.numel() for p in model.parameters())
+    print(f'model: {params} parameters on {device}; {len(examples)} examples, {len(held_out)} held out', flush=True)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
+
+    def lr_at(step: int) -> float:  # linear warm-up, then cosine to a tenth of the peak (as trainSft's 'cosine')
+        if step <= args.warmup:
+            return args.lr * step / args.warmup
+        progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+        return args.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
+
+    stream = batches(examples, args.batch, random.Random(args.seed))
+    curve, window, tokens, started = [], [], 0, time.time()
+    for step in range(1, args.steps + 1):
+        for group in optimizer.param_groups:
+            group['lr'] = lr_at(step)
+        ids, mask, action = collate(next(stream), meta['padId'], device)
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device.type == 'cuda'):
+            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+        per_token = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction='none')
+        acting = action[:, 1:]
+        loss = (per_token * acting).sum() / acting.sum()
+        context_loss = (per_token * mask[:, 1:]).sum() / mask[:, 1:].sum()
+        (loss + args.context_loss_weight * context_loss).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        window.append(loss.item())
+        tokens += int(mask.sum())
+        if step % 100 == 0 or step == args.steps:
+            seconds = time.time() - started
+            accuracy = held_out_accuracy(model, held_out, meta['padId'], device)
+            print(f'step {step}: action loss {sum(window) / len(window):.3f}, context loss {context_loss.item():.3f}, held-out action accuracy {100 * accuracy:.1f}%, {tokens / seconds:.0f} tok/s, {seconds:.0f} s', flush=True)
+            curve.append({'step': step, 'loss': sum(window) / len(window), 'heldOutAccuracy': accuracy, 'seconds': seconds})
+            window = []
+            if args.max_minutes > 0 and seconds > 60 * args.max_minutes:
+                print(f'stopping at step {step}: past {args.max_minutes} minutes', flush=True)
+                break
+    accuracy = held_out_accuracy(model, held_out, meta['padId'], device)
+    out = Path(args.out)
+    save(model, out)
+    (out / 'training.json').write_text(json.dumps({
+        'command': 'python3 scripts/models/train_lab_searcher.py ' + ' '.join(sys.argv[1:]),
+        'trainer': f'torch {torch.__version__} + transformers Qwen2ForCausalLM, bf16 autocast, AdamW',
+        'device': torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu',
+        'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutActionAccuracy': accuracy,
+        'parameters': params, 'steps': step, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup,
+        'contextLossWeight': args.context_loss_weight, 'tokens': tokens, 'seconds': time.time() - started, 'curve': curve,
+    }, indent=1) + '\n')
+    print(f'{step} steps, {tokens} tokens in {time.time() - started:.0f} s; held-out action accuracy {100 * accuracy:.1f}%; saved to {out}')
+
+
+if __name__ == '__main__':
+    main()

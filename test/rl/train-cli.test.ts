@@ -1,0 +1,60 @@
+// `s3lab train`: the paper preset prints the released configuration; the lab preset runs the whole
+// pipeline (here at its smallest: one RL step, a handful of questions) and a second run in the same
+// directory resumes instead of redoing anything.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), ...args], { cwd: root, encoding: 'utf8' });
+
+describe('s3lab train', () => {
+  const dirs: string[] = [];
+  after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  test('--preset paper prints the released run\'s configuration and where the paper-scale run is documented', () => {
+    const result = s3lab('train', '--preset', 'paper');
+    assert.equal(result.status, 0, result.stderr);
+    const config = JSON.parse(result.stdout.slice(0, result.stdout.indexOf('\n}') + 2)) as Record<string, unknown>;
+    assert.deepEqual([config.algorithm, config.steps, config.batchSize, config.actorLearningRate, config.criticLearningRate, config.klCoef, config.temperature, config.preset], ['ppo', 20, 120, 1e-6, 1e-5, 0.001, 0.6, '8-3-3']);
+    assert.match(result.stdout, /docs\/paper-scale-training\.md/u);
+  });
+
+  test('bad input is one clear line, exit 2', () => {
+    const noOut = s3lab('train', '--preset', 'lab');
+    assert.equal(noOut.status, 2);
+    assert.match(noOut.stderr, /--out/u);
+    const badAlgorithm = s3lab('train', '--preset', 'lab', '--algorithm', 'dqn', '--out', '/tmp/x');
+    assert.equal(badAlgorithm.status, 2);
+    assert.match(badAlgorithm.stderr, /--algorithm/u);
+  });
+
+  test('--preset lab trains, evaluates and reports; a second run resumes from the directory', async () => {
+    const out = await mkdtemp(join(tmpdir(), 's3lab-train-'));
+    dirs.push(out);
+    const args = ['train', '--preset', 'lab', '--out', out, '--steps', '1', '--batch-size', '2', '--train-questions', '4', '--eval-questions', '3'];
+    const first = s3lab(...args);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /PPO step 1\/1: reward/u);
+    assert.match(first.stdout, /naive RAG/u);
+    assert.match(first.stdout, /RL − SFT GBR: -?\d/u);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { rl: unknown[]; evaluation: { questions: number } };
+    assert.equal(report.rl.length, 1);
+    assert.equal(report.evaluation.questions, 3);
+    const metrics = (await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n');
+    assert.equal(metrics.length, 1);
+
+    const again = s3lab(...args);
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /PPO step 1\/1/u, 'the finished step was redone');
+    assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
+
+    const other = s3lab('train', '--preset', 'lab', '--out', out, '--steps', '2');
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /holds a run with other settings/u);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The lab run's results as table rows: the final table (GenAcc by question type and GBR, per
+ * method) and the learning curve (one row per RL step). The same rows feed the CLI's text table
+ * and the notebook's HTML table and plots.
+ */
+import type { LabRunReport, MethodScores } from './lab-run.js';
+import type { RlStepMetrics } from './trainer.js';
+
+const TYPES = ['single-hop', 'bridge', 'paraphrase', 'comparison', 'multi-hop', 'all'] as const;
+
+/**
+ * GenAcc (%) per question type and GBR (points) of naive RAG, the SFT-only searcher and the RL searcher.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTable(labResultRows(report), { digits: 1 }));
+ * ```
+ */
+export function labResultRows(report: LabRunReport): Record<string, string | number>[] {
+  const { naiveRag, sft, rl } = report.evaluation;
+  return [naiveRag, sft, rl].map((m: MethodScores) => ({
+    method: m.method,
+    ...Object.fromEntries(TYPES.map((t) => [t, round(m.genAcc[t] ?? 0)])),
+    GBR: round(m.gbr.all ?? 0),
+    documents: round(m.documents),
+    searches: round(m.searches),
+  }));
+}
+
+/** The learning curve: one row per RL step. */
+export function learningCurveRows(history: readonly RlStepMetrics[]): Record<string, number>[] {
+  return history.map((m) => ({
+    step: m.step,
+    reward: round(m.reward, 3),
+    genAcc: round(m.genAcc, 3),
+    kl: round(m.kl, 4),
+    entropy: round(m.entropy, 3),
+    clipFraction: round(m.clipFraction, 3),
+    valueLoss: round(m.valueLoss, 4),
+    responseLength: round(m.responseLength),
+    searches: round(m.searches, 2),
+    documents: round(m.documents, 2),
+    seconds: round(m.seconds.total),
+  }));
+}
+
+/** One line on the RL − SFT GBR difference and the multi-hop comparison with naive RAG. */
+export function labVerdict(report: LabRunReport): string {
+  const d = report.evaluation.gbrDifference;
+  const m = report.evaluation.multiHopOverNaive;
+  return `RL − SFT GBR: ${d.mean.toFixed(1)} points (95% CI ${d.low.toFixed(1)} to ${d.high.toFixed(1)}, ${d.n} test questions); `
+    + `multi-hop GenAcc RL − naive RAG: ${m.mean.toFixed(1)} points (95% CI ${m.low.toFixed(1)} to ${m.high.toFixed(1)}, ${m.n} questions)`;
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,330 @@
+/**
+ * The lab-scale training run, end to end and resumable (`s3lab train --preset lab`):
+ *
+ *   1. SFT   — a from-scratch searcher imitates the varied scripted searcher     → sft/
+ *   2. RL    — PPO (or GRPO) on GBR, generator frozen, BM25 in process           → checkpoints/, rl-metrics.jsonl
+ *   3. eval  — SFT-only vs RL searcher (greedy) on held-out test questions: GenAcc
+ *              by type, GBR, and a paired bootstrap of the GBR difference          → eval/, report.json
+ *
+ * Each phase skips what a killed run already finished: SFT when `sft/` holds a model, RL from
+ * the newest checkpoint, evaluation per method from its records. The searcher ends in
+ * `searcher/` with the tokenizer beside it, loadable by `loadLocalChatModel`.
+ */
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readCorpus } from '../data/formats/corpus.js';
+import { readQa, type QaRecord } from '../data/formats/qa.js';
+import { appendJsonl } from '../data/formats/jsonl-write.js';
+import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
+import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
+import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
+import { loadLocalChatModel } from '../llm/local.js';
+import { cachedChatModel } from '../llm/cache.js';
+import { Bm25Index } from '../retrieval/index.js';
+import { GenerationReward } from '../reward/gbr.js';
+import { precomputeRagCache, RagCache } from '../reward/rag-cache.js';
+import { isYesNoQuestion } from '../reward/training-set.js';
+import { Random } from '../data/lab-world/random.js';
+import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { rlConfig, type RlConfig } from './config.js';
+import { searcherDemonstrations } from './demonstrations.js';
+import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
+import { collectRollouts, type Rollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { trainSft, type SftStepMetrics } from './sft.js';
+import { SearcherTrainer, type RlStepMetrics } from './trainer.js';
+import { ValueHead } from './value-head.js';
+
+export interface LabRunOptions {
+  /** Output directory (created; a finished phase in it is not redone). */
+  out: string;
+  /** RL settings over the `lab` preset (e.g. `{ algorithm: 'grpo' }`, `{ steps: 4 }`). */
+  config?: Partial<RlConfig>;
+  /** Lab world directory (corpus.jsonl, train/test.jsonl). Default `datasets/lab`. */
+  world?: string;
+  /** The frozen generator. Default `datasets/models/lab-generator`. */
+  generator?: string;
+  /** The tokenizer of the searcher. Default `datasets/models/lab-tokenizer`. */
+  tokenizer?: string;
+  /** A RAG cache to start from (questions missing from it are computed). Default: the generator's shipped `rag-cache.jsonl`. */
+  ragCache?: string;
+  /**
+   * The warm start: a searcher directory to start RL from (default `datasets/models/lab-searcher/sft`,
+   * SFT on 26k scripted demonstrations of other lab worlds, trained with PyTorch on a GPU by
+   * scripts/models/run-searcher-on-device.sh), or `train` to run the SFT here with trainSft (two
+   * cores manage ~1k tokens/s: `sft` below sizes it).
+   */
+  warmStart?: string;
+  /** In-process SFT (`warmStart: 'train'`): demonstration questions, optimizer steps, examples per step, learning rate. */
+  sft?: { questions?: number; steps?: number; batchSize?: number; learningRate?: number };
+  /** Held-out test questions evaluated (the first n of test.jsonl). Default 300. */
+  evalQuestions?: number;
+  /** Training questions the RL steps draw from (the first n of train.jsonl). Default 600. */
+  trainQuestions?: number;
+  /** Progress lines (phase, step, metrics). */
+  onProgress?: (event: LabRunEvent) => void;
+}
+
+export type LabRunEvent =
+  | { phase: 'setup'; message: string }
+  | { phase: 'sft'; step: number; steps: number; metrics: SftStepMetrics }
+  | { phase: 'rl'; step: number; steps: number; metrics: RlStepMetrics }
+  | { phase: 'eval'; method: string; done: number; total: number };
+
+export interface MethodScores {
+  method: string;
+  /** GenAcc (%) overall and by question type. */
+  genAcc: Record<string, number>;
+  /** Mean GBR (points) overall and by question type. */
+  gbr: Record<string, number>;
+  documents: number;
+  searches: number;
+}
+
+export interface LabRunReport {
+  config: RlConfig;
+  /** The warm start: trained here (seconds > 0) or copied `from` a directory. */
+  sft: { steps: number; finalLoss: number; seconds: number; examples: number; from?: string };
+  rl: RlStepMetrics[];
+  evaluation: {
+    questions: number;
+    naiveRag: MethodScores;
+    sft: MethodScores;
+    rl: MethodScores;
+    /** RL − SFT GBR per question, points, with its 95% paired bootstrap interval. */
+    gbrDifference: BootstrapInterval;
+    /** Multi-hop (bridge, comparison, paraphrase) GenAcc: RL − naive RAG, points, with its interval. */
+    multiHopOverNaive: BootstrapInterval;
+  };
+  seconds: { setup: number; sft: number; rl: number; eval: number; total: number };
+}
+
+const MULTI_HOP = new Set(['bridge', 'comparison', 'paraphrase']);
+const PAD = 'pad_token';
+
+/**
+ * @example
+ * ```ts
+ * import { trainLabSearcher } from '@s3lab/toolkit';
+ * const report = await trainLabSearcher({ out: 'out/train-lab', onProgress: (e) => console.log(e) });
+ * console.log(report.evaluation.gbrDifference); // RL − SFT GBR with its 95% interval
+ * ```
+ */
+export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunReport> {
+  const started = performance.now();
+  const config = rlConfig('lab', options.config ?? {});
+  const world = options.world ?? 'datasets/lab';
+  const generatorDir = options.generator ?? 'datasets/models/lab-generator';
+  const tokenizerDir = options.tokenizer ?? 'datasets/models/lab-tokenizer';
+  const out = options.out;
+  const say = (message: string): void => options.onProgress?.({ phase: 'setup', message });
+  await mkdir(out, { recursive: true });
+  // One directory, one run: resuming with other settings would mix two runs' checkpoints and records.
+  const previous = await readFile(join(out, 'run.json'), 'utf8').then((text) => JSON.parse(text) as { config?: unknown }, () => undefined);
+  if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
+    throw new Error(`${out} holds a run with other settings (${join(out, 'run.json')}); give another --out, or delete it to start again`);
+  }
+  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, generator: generatorDir, tokenizer: tokenizerDir, warmStart: options.warmStart ?? 'datasets/models/lab-searcher/sft', sft: options.sft ?? {}, evalQuestions: options.evalQuestions ?? 300, trainQuestions: options.trainQuestions ?? 600 }, null, 2)}\n`);
+
+  // --- setup: world, retriever, tokenizer, generator, RAG cache ---
+  const corpus = await readCorpus(join(world, 'corpus.jsonl')).toArray();
+  const retriever = Bm25Index.build(corpus);
+  try {
+    const tokenizer = await loadTokenizer(tokenizerDir);
+    const padId = tokenizer.tokenToId(tokenizer.specialTokens[PAD] ?? '<|endoftext|>') ?? 0;
+    const generatorModel = await loadLocalChatModel(generatorDir);
+    // Identical generator requests (the same documents for the same question) are answered once,
+    // across steps, methods and restarts.
+    const generator = cachedChatModel(generatorModel, { dir: join(out, 'generator-cache') });
+    const train = (await readQa(join(world, 'train.jsonl')).toArray()).filter((q) => !isYesNoQuestion(q.golden_answers));
+    const test = (await readQa(join(world, 'test.jsonl')).toArray()).slice(0, options.evalQuestions ?? 300);
+    const rlPool = train.slice(0, options.trainQuestions ?? 600);
+    const sftPool = train.slice(options.trainQuestions ?? 600, (options.trainQuestions ?? 600) + (options.sft?.questions ?? 400));
+
+    const ragFile = join(out, 'rag-cache.jsonl');
+    const shipped = options.ragCache ?? join(generatorDir, 'rag-cache.jsonl');
+    if (!(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
+    say('RAG cache: naive-RAG GenAcc of the training and test questions (computed where missing)');
+    await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: 'lab', k: 3 });
+    const ragCache = await RagCache.load(ragFile);
+    let pool = rlPool;
+    if (config.filterSolvedByRag) pool = rlPool.filter((q) => ragCache.get('lab', q.question)?.score !== 1);
+    const reward = new GenerationReward({ generator, ragCache, variant: config.reward, dataSource: 'lab' });
+    const search: SearchSettings = { retriever, preset: config.preset, initialDocs: config.initialDocs, retrieverKind: 'bm25', buildPrompt: labSearcherPrompt };
+    const setupSeconds = (performance.now() - started) / 1000;
+
+    // --- 1. SFT ---
+    const sftStarted = performance.now();
+    const sftDir = join(out, 'sft');
+    const warmStart = options.warmStart ?? 'datasets/models/lab-searcher/sft';
+    const sftSummary = warmStart === 'train' ? await runSft(sftDir, sftPool, search, tokenizer, padId, options) : await copyWarmStart(warmStart, sftDir);
+    const sftSeconds = (performance.now() - sftStarted) / 1000;
+
+    // --- 2. RL ---
+    const rlStarted = performance.now();
+    const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, options);
+    const rlSeconds = (performance.now() - rlStarted) / 1000;
+    const finalDir = checkpointDir(join(out, 'checkpoints'), config.steps);
+    await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir);
+
+    // --- 3. evaluation ---
+    const evalStarted = performance.now();
+    const questions = test.map(toTrainingQuestion);
+    const sftRuns = await evaluateSearcher('sft', sftDir, questions, search, tokenizer, reward, out, config, options);
+    const rlRuns = await evaluateSearcher('rl', finalDir, questions, search, tokenizer, reward, out, config, options);
+    const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get('lab', q.question)?.score ?? 0, gbr: 0, documents: 3, searches: 0 }));
+    const multi = questions.flatMap((q, i) => (MULTI_HOP.has(q.type ?? '') ? [i] : []));
+    const evaluation = {
+      questions: questions.length,
+      naiveRag: scoresOf('naive RAG', naive),
+      sft: scoresOf('SFT searcher', sftRuns),
+      rl: scoresOf(`${config.algorithm.toUpperCase()} searcher`, rlRuns),
+      gbrDifference: scaled(pairedBootstrap(sftRuns.map((r) => r.gbr), rlRuns.map((r) => r.gbr), { seed: config.seed })),
+      multiHopOverNaive: scaled(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })),
+    };
+    const evalSeconds = (performance.now() - evalStarted) / 1000;
+    const report: LabRunReport = {
+      config,
+      sft: sftSummary,
+      rl: history,
+      evaluation,
+      seconds: { setup: setupSeconds, sft: sftSeconds, rl: rlSeconds, eval: evalSeconds, total: (performance.now() - started) / 1000 },
+    };
+    await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    generatorModel.dispose();
+    return report;
+  } finally {
+    retriever.close();
+  }
+}
+
+/** Uses a trained warm start: its weights become sft/ (the reference policy and RL's start). */
+async function copyWarmStart(from: string, dir: string): Promise<LabRunReport['sft']> {
+  if (!(await exists(join(from, 'model.safetensors')))) throw new Error(`warm start ${from}: no model.safetensors there (give a searcher directory, or 'train' to run the SFT here)`);
+  await mkdir(dir, { recursive: true });
+  for (const file of ['config.json', 'model.safetensors']) await copyFile(join(from, file), join(dir, file));
+  const training = await readFile(join(from, 'training.json'), 'utf8').then((text) => JSON.parse(text) as { steps?: number; examples?: number; seconds?: number; curve?: { loss: number }[] }, () => ({} as { steps?: number; examples?: number; seconds?: number; curve?: { loss: number }[] }));
+  return { steps: training.steps ?? 0, finalLoss: training.curve?.at(-1)?.loss ?? Number.NaN, seconds: 0, examples: training.examples ?? 0, from } as LabRunReport['sft'];
+}
+
+function toTrainingQuestion(q: QaRecord): TrainingQuestion {
+  return { id: q.id, question: q.question, goldenAnswers: [...q.golden_answers], ...(q.type === undefined ? {} : { type: String(q.type) }) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+async function runSft(dir: string, questions: readonly QaRecord[], search: SearchSettings, tokenizer: TextTokenizer, padId: number, options: LabRunOptions): Promise<LabRunReport['sft']> {
+  const summaryFile = join(dir, 'sft.json');
+  const done = await readFile(summaryFile, 'utf8').then((text) => JSON.parse(text) as LabRunReport['sft'], () => undefined);
+  if (done) return done;
+  const started = performance.now();
+  const { examples } = await searcherDemonstrations({ ...search, questions: questions.map((q) => q.question), tokenizer, seed: 1 });
+  // Long transcripts (two follow-ups) would not fit the WASM heap in a batch; the varied script has few.
+  const fitting = examples.filter((e) => e.prompt.length + e.completion.length <= 1600);
+  const lm = await createCausalLM({ ...LAB_SEARCHER_CONFIG }, { seed: 1 });
+  const steps = options.sft?.steps ?? 100;
+  const metricsFile = join(dir, 'sft-metrics.jsonl');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const history = await trainSft(lm, fitting, {
+    steps, batchSize: options.sft?.batchSize ?? 2, gradientAccumulation: 2, learningRate: options.sft?.learningRate ?? 2e-3, warmupSteps: 10, schedule: 'cosine', padId, seed: 1,
+    onStep: (metrics) => {
+      void appendJsonl(metricsFile, [metrics]);
+      options.onProgress?.({ phase: 'sft', step: metrics.step, steps, metrics });
+    },
+  });
+  await lm.save(dir);
+  lm.dispose();
+  const summary = { steps, finalLoss: history.at(-1)?.loss ?? Number.NaN, seconds: (performance.now() - started) / 1000, examples: fitting.length };
+  await writeFile(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, config: RlConfig, padId: number, options: LabRunOptions): Promise<RlStepMetrics[]> {
+  const root = join(out, 'checkpoints');
+  const metricsFile = join(out, 'rl-metrics.jsonl');
+  const latest = await latestCheckpoint(root);
+  const loaded = latest ? await loadCheckpoint(latest) : undefined;
+  const lm: TransformerLM = loaded?.lm ?? (await loadCausalLM(sftDir));
+  const reference = config.klCoef > 0 || config.klLossCoef > 0 ? await loadCausalLM(sftDir) : undefined;
+  const valueHead = config.algorithm === 'ppo' ? (loaded?.valueHead ?? new ValueHead(lm.architecture.hiddenSize)) : undefined;
+  const start = loaded?.state.step ?? 0;
+  const trainer = new SearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start });
+  if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
+  const history = await readFile(metricsFile, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RlStepMetrics).filter((m) => m.step <= start), () => [] as RlStepMetrics[]);
+  if (start === 0) await rm(metricsFile, { force: true });
+  // A fixed question order per seed; step k takes the k-th slice (wrapping around), so a resumed run draws the same batches.
+  const order = new Random(config.seed, 'rl-questions').shuffle(pool);
+  for (let step = start + 1; step <= config.steps; step++) {
+    const batch = Array.from({ length: config.batchSize }, (_, i) => order[((step - 1) * config.batchSize + i) % order.length] as TrainingQuestion);
+    const { metrics, rollouts } = await trainer.trainStep(batch);
+    history.push(metrics);
+    await appendJsonl(metricsFile, [metrics]);
+    await appendJsonl(join(out, 'rollouts.jsonl'), rollouts.map((r) => rolloutLine(step, r)));
+    await saveCheckpoint(root, { lm, ...(valueHead ? { valueHead } : {}), actorOptimizer: trainer.actorOptimizer, criticOptimizer: trainer.criticOptimizer, step, config });
+    options.onProgress?.({ phase: 'rl', step, steps: config.steps, metrics });
+  }
+  trainer.dispose();
+  lm.dispose();
+  reference?.dispose();
+  valueHead?.dispose();
+  return history;
+}
+
+/** One line per rollout: what the searcher did and what it earned (tokens left out). */
+function rolloutLine(step: number, r: Rollout): Record<string, unknown> {
+  return { step, questionId: r.questionId, type: r.type, sample: r.sample, reward: r.reward, genAcc: r.detail.genAcc, ragGenAcc: r.detail.ragGenAcc, answer: r.detail.answer, outputs: r.trajectory.turns.map((t) => t.output), documents: r.trajectory.counts.documents };
+}
+
+async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const file of ['config.json', 'model.safetensors']) await copyFile(join(checkpoint, file), join(dir, file));
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(tokenizerDir, file), join(dir, file));
+}
+
+interface Scored {
+  type: string | undefined;
+  genAcc: number;
+  gbr: number;
+  documents: number;
+  searches: number;
+}
+
+const EVAL_BATCH = 32;
+
+/** Greedy runs of a searcher on the test questions, resumable per batch. */
+async function evaluateSearcher(name: string, modelDir: string, questions: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, out: string, config: RlConfig, options: LabRunOptions): Promise<Scored[]> {
+  const file = join(out, 'eval', `${name}.jsonl`);
+  await mkdir(join(out, 'eval'), { recursive: true });
+  const done = await readFile(file, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Scored & { questionId: string }), () => []);
+  if (done.length >= questions.length) return done.slice(0, questions.length);
+  const lm = await loadCausalLM(modelDir);
+  const results: Scored[] = done.slice();
+  for (let i = results.length; i < questions.length; i += EVAL_BATCH) {
+    const batch = questions.slice(i, i + EVAL_BATCH);
+    const { rollouts } = await collectRollouts({ lm, tokenizer, reward, questions: batch, search, sampling: { temperature: 0, maxTokens: config.maxResponseTokens } });
+    const lines = rollouts.map((r) => ({ questionId: r.questionId, type: r.type, genAcc: r.detail.genAcc, gbr: r.detail.gbr ?? 0, documents: r.trajectory.counts.documents, searches: r.trajectory.counts.searches, outputs: r.trajectory.turns.map((t) => t.output), answer: r.detail.answer }));
+    await appendJsonl(file, lines);
+    results.push(...lines);
+    options.onProgress?.({ phase: 'eval', method: name, done: results.length, total: questions.length });
+  }
+  lm.dispose();
+  return results;
+}
+
+function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
+  const types = [...new Set(rows.map((r) => r.type ?? 'all'))].sort();
+  const meanOf = (xs: readonly number[]): number => (xs.length ? (100 * xs.reduce((a, b) => a + b, 0)) / xs.length : 0);
+  const by = (pick: (r: Scored) => number): Record<string, number> => ({
+    all: meanOf(rows.map(pick)),
+    ...Object.fromEntries(types.map((t) => [t, meanOf(rows.filter((r) => (r.type ?? 'all') === t).map(pick))])),
+    'multi-hop': meanOf(rows.filter((r) => MULTI_HOP.has(r.type ?? '')).map(pick)),
+  });
+  return { method, genAcc: by((r) => r.genAcc), gbr: by((r) => r.gbr), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + r.searches, 0) / Math.max(1, rows.length) };
+}
+
+/** A bootstrap interval of 0/1 or ±1 scores, in points. */
+function scaled(interval: BootstrapInterval): BootstrapInterval {
+  return { ...interval, mean: 100 * interval.mean, low: 100 * interval.low, high: 100 * interval.high };
+}
