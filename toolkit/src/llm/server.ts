@@ -10,12 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { MicroBatcher } from './micro-batch.js';
 import { ChatRequestError } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest, SamplingOptions } from './types.js';
 import { readJsonBody } from '../data/formats/json-body.js';
+import { listen } from '../data/formats/listen.js';
 
 export interface LlmServerOptions {
   model: ChatModel;
@@ -169,15 +169,10 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
       },
     );
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     name,
     batchSizes: batcher.batchSizes,
     close: () => new Promise<void>((resolve, reject) => {

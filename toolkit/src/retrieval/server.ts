@@ -14,11 +14,11 @@
  * ```
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { joinContents } from '../data/formats/corpus.js';
 import type { Hit, Retriever } from './types.js';
 import { readJsonBody } from '../data/formats/json-body.js';
+import { listen } from '../data/formats/listen.js';
 
 export interface RetrievalServerOptions {
   retriever: Retriever;
@@ -101,15 +101,10 @@ export async function startRetrievalServer(options: RetrievalServerOptions): Pro
       },
     );
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }

@@ -22,12 +22,12 @@
  * ```
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { readJsonBody } from '../../data/formats/json-body.js';
 import { LlmServerError } from '../../llm/openai.js';
 import { ChatRequestError } from '../../llm/sampling.js';
 import { RewardRequestError, RewardService, rewardItemSchema, type RewardServiceOptions, type ServedReward } from './reward-service.js';
+import { listen } from '../../data/formats/listen.js';
 
 export interface RewardServerOptions extends RewardServiceOptions {
   /** Shown by `GET /health` when a retriever is configured, e.g. its URL or index directory. */
@@ -123,15 +123,10 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
       },
     );
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     reward: service.reward,
     close: () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
