@@ -26,6 +26,14 @@ const keepOne: RolloutReward = {
   }),
 };
 
+/** A reward that differs between questions (an untrained policy's rollouts all look alike), so advantages are not 0. */
+const byQuestion: RolloutReward = {
+  scoreDetailed: async (items: readonly RewardTrajectory[]) => items.map((t) => {
+    const reward = t.question.length % 2;
+    return { reward, genAcc: reward as 0 | 1, ragGenAcc: 0 as const, gbr: reward, answer: '' };
+  }),
+};
+
 let tokenizer: TextTokenizer;
 const questions = (n: number, from = 0): TrainingQuestion[] => labQuestions('train').slice(from, from + n).map((q) => ({ id: q.id, question: q.question, goldenAnswers: q.golden_answers, type: q.type }));
 
@@ -141,17 +149,17 @@ describe('RL on the searcher', () => {
       };
       // Uninterrupted: two steps.
       const a = await fresh();
-      const ta = new SearcherTrainer({ lm: a.lm, valueHead: a.valueHead, tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
+      const ta = new SearcherTrainer({ lm: a.lm, valueHead: a.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
       await ta.trainStep(pool.slice(0, 4));
       await ta.trainStep(pool.slice(4, 8));
       // Interrupted: one step, a checkpoint, a new process's worth of objects, the second step.
       const b = await fresh();
-      const tb = new SearcherTrainer({ lm: b.lm, valueHead: b.valueHead, tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
+      const tb = new SearcherTrainer({ lm: b.lm, valueHead: b.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
       await tb.trainStep(pool.slice(0, 4));
       await saveCheckpoint(dir, { lm: b.lm, valueHead: b.valueHead, actorOptimizer: tb.actorOptimizer, criticOptimizer: tb.criticOptimizer, step: tb.step, config });
       const loaded = await loadCheckpoint((await latestCheckpoint(dir))!);
       assert.equal(loaded.state.step, 1);
-      const tc = new SearcherTrainer({ lm: loaded.lm, valueHead: loaded.valueHead!, tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD, step: loaded.state.step });
+      const tc = new SearcherTrainer({ lm: loaded.lm, valueHead: loaded.valueHead!, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD, step: loaded.state.step });
       await loaded.restoreOptimizers(tc.actorOptimizer, tc.criticOptimizer);
       await tc.trainStep(pool.slice(4, 8));
       const weights = (lm: TransformerLM) => lm.variables.map((v) => Array.from(v.dataSync()));

@@ -25,6 +25,8 @@ function slicedMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const count = batchShape.reduce((x, y) => x * y, 1);
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.rank - 1] as number;
+  // One entry: a plain 2-D product (tfjs's gradient of a one-way split fails: it concatenates a lone tensor).
+  if (count === 1) return tf.reshape(tf.matMul(tf.reshape(a, [m, k]), tf.reshape(b, [k, n])), [...batchShape, m, n]);
   // Rows of one 2-D matrix split into the batch entries: SplitV is a fast native kernel (Unpack is not).
   const lefts = tf.split(tf.reshape(a, [count * m, k]), count, 0);
   const rights = tf.split(tf.reshape(b, [count * k, n]), count, 0);
