@@ -229,11 +229,9 @@ async function runSft(dir: string, questions: readonly QaRecord[], search: Searc
   await mkdir(dir, { recursive: true });
   const history = await trainSft(lm, fitting, {
     steps, batchSize: options.sft?.batchSize ?? 2, gradientAccumulation: 2, learningRate: options.sft?.learningRate ?? 2e-3, warmupSteps: 10, schedule: 'cosine', padId, seed: 1,
-    onStep: (metrics) => {
-      void appendJsonl(metricsFile, [metrics]);
-      options.onProgress?.({ phase: 'sft', step: metrics.step, steps, metrics });
-    },
+    onStep: (metrics) => options.onProgress?.({ phase: 'sft', step: metrics.step, steps, metrics }),
   });
+  await appendJsonl(metricsFile, history);
   await lm.save(dir);
   lm.dispose();
   const summary = { steps, finalLoss: history.at(-1)?.loss ?? Number.NaN, seconds: (performance.now() - started) / 1000, examples: fitting.length };
