@@ -25,7 +25,6 @@ tokenizer files (datasets/models/lab-tokenizer/tokenizer{,_config}.json) beside 
 import argparse
 import json
 import lzma
-import math
 import random
 import sys
 import time
@@ -34,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
+
+from lm_schedule import length_grouped_batches, warmup_cosine_lr
 
 
 def unpack(path: str):
@@ -48,22 +49,6 @@ def unpack(path: str):
         out.append((words[at:at + p].astype(np.int64), words[at + p:at + p + c].astype(np.int64)))
         at += p + c
     return out
-
-
-def batches(examples, batch_size: int, rng: random.Random):
-    """Endless batches of similar length: 32 batches' worth drawn at random, sorted by length, cut, shuffled."""
-    order: list[int] = []
-    while True:
-        pool = []
-        for _ in range(batch_size * 32):
-            if not order:
-                order = list(range(len(examples)))
-                rng.shuffle(order)
-            pool.append(examples[order.pop()])
-        pool.sort(key=lambda e: len(e[0]) + len(e[1]))
-        group = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
-        rng.shuffle(group)
-        yield from group
 
 
 def collate(batch, pad_id: int, device):
@@ -150,13 +135,10 @@ def main() -> None:
     optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}],
                                   lr=args.lr, betas=(0.9, 0.95))
 
-    def lr_at(step: int) -> float:  # linear warm-up, then cosine to a tenth of the peak (as trainSft's 'cosine')
-        if step <= args.warmup:
-            return args.lr * step / args.warmup
-        progress = (step - args.warmup) / max(1, args.steps - args.warmup)
-        return args.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
+    def lr_at(step: int) -> float:
+        return warmup_cosine_lr(step, args.lr, args.warmup, args.steps)
 
-    stream = batches(examples, args.batch, random.Random(args.seed))
+    stream = length_grouped_batches(examples, args.batch, random.Random(args.seed), lambda e: len(e[0]) + len(e[1]))
     curve, window, tokens, started = [], [], 0, time.time()
     for step in range(1, args.steps + 1):
         for group in optimizer.param_groups:
