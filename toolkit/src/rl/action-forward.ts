@@ -53,11 +53,12 @@ export function actionRuns(actionMask: readonly number[]): [number, number][] {
  * out.logProbs.arraySync(); // log p(7 | 5 6), log p(8 | 5 6 7)
  * ```
  */
-export function actionForward(lm: TransformerLM, rows: readonly ActionSequence[], padId: number, valueHead?: ValueHead, options: { entropy?: boolean } = {}): ActionForward {
+export function actionForward(lm: TransformerLM, rows: readonly ActionSequence[], padId: number, valueHead?: ValueHead, options: { entropy?: boolean; width?: number } = {}): ActionForward {
   rows.forEach((row, i) => {
     if (row.tokens.length !== row.actionMask.length) throw new Error(`actionForward: row ${i} has ${row.tokens.length} tokens and ${row.actionMask.length} mask entries`);
   });
-  const width = Math.max(...rows.map((r) => r.tokens.length));
+  // Left-padded to the longest row, or to `width` (a caller's fixed widths keep WebGPU's buffer pools small).
+  const width = Math.max(options.width ?? 0, ...rows.map((r) => r.tokens.length));
   const ids = rows.map((r) => [...new Array<number>(width - r.tokens.length).fill(padId), ...r.tokens]);
   const keyMask = rows.map((r) => [...new Array<number>(width - r.tokens.length).fill(0), ...r.tokens.map(() => 1)]);
   const runsOf = rows.map((r) => actionRuns(r.actionMask));

@@ -8,10 +8,10 @@
  */
 import { z } from 'zod';
 import { Random } from '../data/lab-world/random.js';
-import { padSequences, type TransformerLM } from '../models/lm/index.js';
+import type { TransformerLM } from '../models/lm/index.js';
 import { actionForward } from './action-forward.js';
 import { tf } from '../models/tfjs/index.js';
-import { clipByGlobalNorm } from './gradients.js';
+import { accumulateGradients, clipByGlobalNorm } from './gradients.js';
 
 /** One demonstration: the tokens the model is given and the tokens it should produce. */
 export interface SftExample {
@@ -136,30 +136,20 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
     let inputTokens = 0;
     for (let micro = 0; micro < o.gradientAccumulation; micro++) {
       const batch = nextBatch(o.batchSize);
-      const sequences = batch.map((e) => [...e.prompt, ...e.completion]);
-      const longest = Math.max(...sequences.map((q) => q.length));
-      const width = Math.min(lm.maxPositions, Math.ceil(longest / o.padMultiple) * o.padMultiple);
-      const padded = padSequences(sequences, batch.map((e) => e.prompt.length), o.padId, width);
-      batch.forEach((e, row) => {
-        if (e.completionMask) padded.lossMask[row] = [...new Array<number>(width - e.completion.length).fill(0), ...e.completionMask];
-      });
-      tokens += batch.reduce((n, e) => n + (e.completionMask ? e.completionMask.reduce((a, b) => a + b, 0) : e.completion.length), 0);
-      inputTokens += sequences.reduce((n, q) => n + q.length, 0);
       // The loss needs logits at the trained positions only: computing them over whole prompts
       // (for a searcher, mostly retrieved text) would cost most of the step in the vocabulary head.
-      const rows = batch.map((e, row) => ({ tokens: sequences[row] as number[], actionMask: (padded.lossMask[row] as number[]).slice(width - (sequences[row] as number[]).length) }));
+      const rows = batch.map((e) => ({ tokens: [...e.prompt, ...e.completion], actionMask: [...e.prompt.map(() => 0), ...(e.completionMask ?? e.completion.map(() => 1))] }));
+      const longest = Math.max(...rows.map((r) => r.tokens.length));
+      const width = Math.min(lm.maxPositions, Math.ceil(longest / o.padMultiple) * o.padMultiple);
+      tokens += rows.reduce((n, r) => n + r.actionMask.reduce((a, b) => a + b, 0), 0);
+      inputTokens += rows.reduce((n, r) => n + r.tokens.length, 0);
       const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-        const { logProbs } = actionForward(lm, rows, o.padId, undefined, { entropy: false });
+        const { logProbs } = actionForward(lm, rows, o.padId, undefined, { entropy: false, width });
         return tf.neg(tf.mean(logProbs)) as tf.Scalar;
       }), lm.variables);
       loss += (await value.data())[0] as number;
       value.dispose();
-      if (summed === undefined) summed = grads;
-      else {
-        const previous: Record<string, tf.Tensor> = summed;
-        summed = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.add(previous[name] as tf.Tensor, g)]));
-        for (const t of [...Object.values(previous), ...Object.values(grads)]) t.dispose();
-      }
+      summed = accumulateGradients(summed, grads);
     }
     const { clipped, norm } = await clipByGlobalNorm(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
     optimizer.applyGradients(clipped as unknown as Parameters<typeof optimizer.applyGradients>[0]);
