@@ -34,6 +34,24 @@ describe('scripted searcher on the lab world', () => {
     assert.ok(scriptedHits > naiveHits + 15, `scripted ${scriptedHits} vs naive ${naiveHits}`);
   });
 
+  it("names-only follow-up queries (query: 'names') hold one name, no question, and find the bridge passages at least as often as question + names", async () => {
+    const { index, idOfText } = labIndex();
+    const bridge = labQuestions('dev').filter((q) => q.type === 'bridge').slice(0, 100);
+    const questions = bridge.map((q) => q.question);
+    const hits = (runs: Trajectory[]): number => runs.filter((t, i) => hasAllSupport(t, bridge[i]!.supporting_facts, idOfText)).length;
+    const withQuestion = await runScriptedSearcher({ questions, retriever: index, maxNames: 1 });
+    const namesOnly = await runScriptedSearcher({ questions, retriever: index, maxNames: 1, query: 'names' });
+    for (const [i, t] of namesOnly.entries()) {
+      const query = t.turns.find((u) => u.action === 'search')?.query ?? '';
+      const other = withQuestion[i]!.turns.find((u) => u.action === 'search')?.query;
+      // Where the kept documents name nobody new, both queries are the question itself.
+      if (query === questions[i]) assert.equal(other, query);
+      else assert.equal(other, `${questions[i]} ${query}`, 'the names-only query is the name the question+names query adds');
+    }
+    console.log(`bridge, 100 dev questions, one name: all supporting passages in context — names only ${hits(namesOnly)}%, question + names ${hits(withQuestion)}%`);
+    assert.ok(hits(namesOnly) >= hits(withQuestion), `names only ${hits(namesOnly)} vs question + names ${hits(withQuestion)}`);
+  });
+
   it('writes what a good searcher would: every response parses cleanly; JSONL save/load and replay give the same context', async () => {
     const { index } = labIndex();
     const questions = labQuestions('dev').slice(0, 40).map((q) => q.question);

@@ -18,7 +18,7 @@ export { generateContinuations } from './model-call.js';
 export type { GenerationSettings, Generated } from './model-call.js';
 export * from './searcher/index.js';
 export { runScriptedSearcher, scriptedPolicy, followUpQuery, queryTag } from './scripted/scripted-searcher.js';
-export type { ScriptedSearcherOptions } from './scripted/scripted-searcher.js';
+export type { FollowUpQueryStyle, ScriptedSearcherOptions } from './scripted/scripted-searcher.js';
 export { properNames } from './scripted/names.js';
 export * from './baselines/index.js';
 export { requireModel } from './method.js';

@@ -11,7 +11,7 @@
  * which question.
  */
 import { resolvePreset, type SearcherPreset } from '../agent/presets.js';
-import { scriptedPolicy } from '../agent/scripted/scripted-searcher.js';
+import { scriptedPolicy, type FollowUpQueryStyle } from '../agent/scripted/scripted-searcher.js';
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import { Random } from '../data/lab-world/random.js';
@@ -22,6 +22,10 @@ import type { SftExample } from './sft.js';
 export interface ScriptVariant {
   followUps: number;
   keep: number;
+  /** Names a follow-up query adds (the scripted searcher's default: 2). */
+  maxNames?: number;
+  /** Whether a follow-up query repeats the question (the scripted searcher's default) or holds the names alone. */
+  query?: FollowUpQueryStyle;
 }
 
 export interface SearcherDemonstrationOptions extends Omit<SearchLoopOptions, 'questions' | 'method'> {

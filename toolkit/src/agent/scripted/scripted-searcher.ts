@@ -23,7 +23,17 @@ export interface ScriptedSearcherOptions {
   maxNames?: number;
   /** Documents kept per information block (at most the preset's keptPerTurn). Default: keptPerTurn. */
   keep?: number;
+  /**
+   * What a follow-up query holds: the question and the names (`question+names`, default: the
+   * reported scripted baseline), or the names alone (`names`: a query a small model can write,
+   * copying a name rather than the whole question, and one BM25 ranks the bridge passage first
+   * for: on 60 lab bridge/paraphrase questions, 8-3-3, one name, GBR +31.7 against +23.3 with
+   * the question).
+   */
+  query?: FollowUpQueryStyle;
 }
+
+export type FollowUpQueryStyle = 'question+names' | 'names';
 
 /** `<query>` as the prompt's example lays it out. */
 export function queryTag(query: string): string {
@@ -56,7 +66,7 @@ function stems(text: string): Set<string> {
  * // 'Where did Grucart Kaizoth study? University of Shefaimwick Vinddale'
  * ```
  */
-export function followUpQuery(question: string, kept: readonly RetrievedDoc[], maxNames = 2): string {
+export function followUpQuery(question: string, kept: readonly RetrievedDoc[], maxNames = 2, style: FollowUpQueryStyle = 'question+names'): string {
   // Only the question's lower-case words describe the relation; its names match every passage about them.
   const asked = stems((question.match(/(?<![\p{L}])\p{Ll}[\p{L}]*/gu) ?? []).join(' '));
   const sentences = kept.flatMap((doc, rank) => doc.text.split(/(?<=[.!?])\s+/).map((sentence, position) => {
@@ -69,7 +79,9 @@ export function followUpQuery(question: string, kept: readonly RetrievedDoc[], m
     for (const name of properNames(sentence, question)) if (!names.includes(name)) names.push(name);
     if (names.length >= maxNames) break;
   }
-  return [question, ...names.slice(0, maxNames)].join(' ');
+  const chosen = names.slice(0, maxNames);
+  // With no name to add, the names-only query falls back to the question.
+  return style === 'names' && chosen.length > 0 ? chosen.join(' ') : [question, ...chosen].join(' ');
 }
 
 /** The documents of the latest information block (the initial results before any search). */
@@ -106,7 +118,7 @@ export function scriptedPolicy(options: ScriptedSearcherOptions = {}): SearcherP
         const searchesDone = state.turns.filter((t) => t.action === 'search').length;
         const searchAgain = !state.final && searchesDone < followUps && keep.length > 0;
         let text = keep.length ? selectionTag(keep.map((k) => k.id)) : '';
-        if (searchAgain) text += completeTag(false) + queryTag(followUpQuery(state.question, keep.map((k) => k.doc), maxNames));
+        if (searchAgain) text += completeTag(false) + queryTag(followUpQuery(state.question, keep.map((k) => k.doc), maxNames, options.query));
         else text += completeTag(true).trimEnd();
         return { text, finishReason: 'none', tokens: 0, issues: [] };
       });
@@ -124,6 +136,6 @@ export function scriptedPolicy(options: ScriptedSearcherOptions = {}): SearcherP
  * ```
  */
 export function runScriptedSearcher(options: SearchLoopOptions & ScriptedSearcherOptions): Promise<Trajectory[]> {
-  const { followUps, maxNames, keep, ...loop } = options;
-  return runSearchLoop({ method: 'scripted', ...loop, policy: scriptedPolicy({ followUps, maxNames, keep }), meta: { followUps: followUps ?? 1, maxNames: maxNames ?? 2, ...(keep === undefined ? {} : { keep }) } });
+  const { followUps, maxNames, keep, query, ...loop } = options;
+  return runSearchLoop({ method: 'scripted', ...loop, policy: scriptedPolicy({ followUps, maxNames, keep, query }), meta: { followUps: followUps ?? 1, maxNames: maxNames ?? 2, ...(keep === undefined ? {} : { keep }), ...(query === undefined ? {} : { query }) } });
 }
