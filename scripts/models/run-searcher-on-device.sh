@@ -11,8 +11,8 @@ S=.device/searcher
 OUT=${OUT:-/tmp/searcher-out}
 case "${1:-}" in
   prepare)
-    node --conditions=s3lab-source --import tsx scripts/models/train_lab_searcher.mts --pack $S --seeds "${SEEDS:-2,3,4,5,6,7}"
-    xz -T0 -6 -f $S/examples.u16
+    node --conditions=s3lab-source --import tsx scripts/models/train_lab_searcher.mts --pack $S --seeds "${SEEDS:-2,3,4,5,6,7}" --scale "${SCALE:-1}"
+    xz -T0 -6 -f $S/examples.u16 $S/held-out.u16
     du -sh $S ;;
   train) python3 scripts/models/train_lab_searcher.py --examples $S/examples.u16.xz --meta $S/meta.json --out $OUT/lab-searcher-sft --steps "${STEPS:-4000}" --max-minutes "${MINUTES:-7}" ;;
   *) echo "usage: $0 prepare|train" >&2; exit 2 ;;

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tokenizers import Tokenizer
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 from lm_schedule import length_grouped_batches, warmup_cosine_lr
@@ -78,6 +79,29 @@ def held_out_accuracy(model, held_out, pad_id: int, device) -> float:
     return right / max(1, total)
 
 
+@torch.no_grad()
+def query_exact_match(model, held_out, decode, device, limit: int = 200) -> float:
+    """Share of held-out follow-up queries the model writes exactly, greedily, given the transcript up to
+    the query's text: the skill the searcher's gain rests on (copying a name it never saw in training)."""
+    model.eval()
+    right = total = 0
+    for tokens, p, completion_mask in held_out:
+        ids = tokens.tolist()
+        start = next((k for k in range(p, len(ids)) if decode(ids[p:k]).endswith('"query": "')), None)
+        if start is None:
+            continue
+        end = next(k for k in range(start + 1, len(ids) + 1) if '"' in decode(ids[start:k]))
+        target = decode(ids[start:end]).split('"')[0]
+        generated = model.generate(torch.tensor([ids[:start]], device=device), max_new_tokens=end - start + 4, do_sample=False, pad_token_id=0)
+        written = decode(generated[0, start:].tolist())
+        right += int(written.split('"')[0] == target and '"' in written)
+        total += 1
+        if total >= limit:
+            break
+    model.train()
+    return right / max(1, total)
+
+
 def save(model, out) -> None:
     """Saves in float32 (the RL stage continues training these weights)."""
     tied = model.config.tie_word_embeddings
@@ -90,6 +114,7 @@ def main() -> None:
     parser.add_argument('--examples', required=True)
     parser.add_argument('--meta', required=True)
     parser.add_argument('--config', default='toolkit/src/rl/lab-searcher.json', help='the architecture (LAB_SEARCHER_CONFIG)')
+    parser.add_argument('--tokenizer', default='datasets/models/lab-tokenizer/tokenizer.json')
     parser.add_argument('--out', required=True)
     parser.add_argument('--steps', type=int, default=3000)
     parser.add_argument('--batch', type=int, default=32)
@@ -102,15 +127,16 @@ def main() -> None:
 
     meta = json.loads(Path(args.meta).read_text())
     examples = unpack(args.examples)
-    held_out = examples[-meta['heldOut']:]
-    examples = examples[:-meta['heldOut']]
+    held_out = unpack(str(Path(args.examples).with_name('held-out.u16' + ('.xz' if args.examples.endswith('.xz') else ''))))
+    tokenizer = Tokenizer.from_file(args.tokenizer)
+    decode = lambda ids: tokenizer.decode(ids, skip_special_tokens=False)
     torch.manual_seed(args.seed)
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     architecture = json.loads(Path(args.config).read_text())
     config = Qwen2Config(**{k: v for k, v in architecture.items() if k not in ('architectures', 'model_type')}, bos_token_id=None, initializer_range=0.02)
     model = Qwen2ForCausalLM(config).to(device)
     params = sum(p.numel() for p in model.parameters())
-    print(f'model: {params} parameters on {device}; {len(examples)} examples, {len(held_out)} held out', flush=True)
+    print(f'model: {params} parameters on {device}; {len(examples)} examples, {len(held_out)} held out (world {meta.get("heldOutSeed")})', flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
@@ -146,13 +172,16 @@ def main() -> None:
                 print(f'stopping at step {step}: past {args.max_minutes} minutes', flush=True)
                 break
     accuracy = held_out_accuracy(model, held_out, meta['padId'], device)
+    queries = query_exact_match(model, held_out, decode, device)
+    print(f'held-out follow-up queries written exactly: {100 * queries:.1f}%', flush=True)
     out = Path(args.out)
     save(model, out)
     (out / 'training.json').write_text(json.dumps({
         'command': 'python3 scripts/models/train_lab_searcher.py ' + ' '.join(sys.argv[1:]),
         'trainer': f'torch {torch.__version__} + transformers Qwen2ForCausalLM, bf16 autocast, AdamW',
         'device': torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu',
-        'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutActionAccuracy': accuracy,
+        'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutSeed': meta.get('heldOutSeed'), 'heldOutActionAccuracy': accuracy, 'heldOutQueryExactMatch': queries,
+        'architecture': {k: getattr(model.config, k) for k in ('hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads')},
         'parameters': params, 'steps': step, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup,
         'contextLossWeight': args.context_loss_weight, 'tokens': tokens, 'seconds': time.time() - started, 'curve': curve,
     }, indent=1) + '\n')
