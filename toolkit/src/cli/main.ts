@@ -20,6 +20,7 @@ import { registerTokenizer } from './commands/tokenizer.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrainingData } from './commands/training-data.js';
 import { registerTrain } from './commands/train.js';
+import { registerDownload } from './commands/download.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerTrainingData(program);
   registerTrain(program);
+  registerDownload(program);
   return program;
 }
 
