@@ -11,7 +11,8 @@
 // held-out follow-up queries written exactly, greedy, train_lab_searcher.py's copy diagnostic):
 // --query names --max-names 1 on worlds 2..9 — 2×128 (the shipped size) 1.3%, 4×128 16.7%, 2×192 16.7%;
 // on 32 worlds of --scale 0.25 (seeds 2..33, fewer repeats of each name) — 4×128 16.7%, 4×192 22–25%,
-// 6×192 21.3%. Token accuracy stays ~98% throughout: the models learn the protocol and recall names of
+// 6×192 21.3%; the lab generator's weights (6×256, a reader trained to copy answers out of passages;
+// train_lab_searcher.py --init datasets/models/lab-generator, 1500 steps) 27.3%. Token accuracy stays ~98% throughout: the models learn the protocol and recall names of
 // the worlds they saw, but do not copy a new name out of the documents, and a follow-up query is
 // useful only when they do. That is why the lab run's RL cannot find a search that pays.
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument('--meta', required=True)
     parser.add_argument('--config', default='toolkit/src/rl/lab-searcher.json', help='the architecture (LAB_SEARCHER_CONFIG)')
     parser.add_argument('--tokenizer', default='datasets/models/lab-tokenizer/tokenizer.json')
+    parser.add_argument('--init', help='start from these weights (a Hugging Face model directory, e.g. the lab generator, a reader that already copies names out of passages) instead of a fresh model of --config')
     parser.add_argument('--out', required=True)
     parser.add_argument('--steps', type=int, default=3000)
     parser.add_argument('--batch', type=int, default=32)
@@ -134,7 +135,7 @@ def main() -> None:
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     architecture = json.loads(Path(args.config).read_text())
     config = Qwen2Config(**{k: v for k, v in architecture.items() if k not in ('architectures', 'model_type')}, bos_token_id=None, initializer_range=0.02)
-    model = Qwen2ForCausalLM(config).to(device)
+    model = (Qwen2ForCausalLM.from_pretrained(args.init, dtype=torch.float32) if args.init else Qwen2ForCausalLM(config)).to(device)
     params = sum(p.numel() for p in model.parameters())
     print(f'model: {params} parameters on {device}; {len(examples)} examples, {len(held_out)} held out (world {meta.get("heldOutSeed")})', flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -182,7 +183,7 @@ def main() -> None:
         'device': torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu',
         'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutSeed': meta.get('heldOutSeed'), 'heldOutActionAccuracy': accuracy, 'heldOutQueryExactMatch': queries,
         'architecture': {k: getattr(model.config, k) for k in ('hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads')},
-        'parameters': params, 'steps': step, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup,
+        'init': args.init, 'parameters': params, 'steps': step, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup,
         'contextLossWeight': args.context_loss_weight, 'tokens': tokens, 'seconds': time.time() - started, 'curve': curve,
     }, indent=1) + '\n')
     print(f'{step} steps, {tokens} tokens in {time.time() - started:.0f} s; held-out action accuracy {100 * accuracy:.1f}%; saved to {out}')
