@@ -62,6 +62,11 @@ describe('precomputeRagCache', () => {
     const again = await precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq' });
     assert.deepEqual(again, { written: 0, resumed: 10, total: 10, tail: 'clean' });
     await assert.rejects(precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq', k: 5 }), /rag\.jsonl:1: made with k 3, not k 5/u);
+    // Another data set with the same ids (train_0, … in every FlashRAG-shaped set) is refused, not taken as done.
+    const others = questions.map((q) => ({ ...q, question: `other ${q.question}` }));
+    const before = await readFile(out, 'utf8');
+    await assert.rejects(precomputeRagCache({ questions: others, retriever, generator, judge, out, dataSource: 'nq' }), /holds question id q0 as "Q0\?", not "other Q0\?": it was made for other questions/u);
+    assert.equal(await readFile(out, 'utf8'), before, 'the file is untouched');
     await assert.rejects(precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq', k: 0 }), /precomputeRagCache: k:/u);
   });
 

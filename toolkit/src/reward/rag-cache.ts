@@ -161,12 +161,17 @@ export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Pr
     const differs = entry.k !== settings.k ? `k ${entry.k}` : entry.contextFormat !== contextFormat ? `context format ${entry.contextFormat}` : entry.generator !== options.generator.name ? `generator ${entry.generator}` : entry.judge !== judgeName ? `judge ${entry.judge}` : undefined;
     if (differs) throw new Error(`${options.out}:${line + 1}: made with ${differs}, not k ${settings.k}, context format ${contextFormat}, generator ${options.generator.name}, judge ${judgeName}; use another file`);
   }
-  const done = new Set(file.records.map((entry) => entry.id));
+  const done = new Map(file.records.map((entry) => [entry.id, entry.question]));
   const seen = new Set<string>();
   const todo = options.questions.filter((q) => {
     if (seen.has(q.id)) throw new Error(`question id ${q.id} appears twice in the input; ids must be unique to resume`);
     seen.add(q.id);
-    return !done.has(q.id);
+    const cached = done.get(q.id);
+    // Another data set's file can hold the same ids (train_0, …): resuming on it would pair answers with the wrong questions.
+    if (cached !== undefined && cached !== normalizeQuestion(q.question)) {
+      throw new Error(`${options.out} holds question id ${q.id} as ${JSON.stringify(cached)}, not ${JSON.stringify(normalizeQuestion(q.question))}: it was made for other questions; use another file`);
+    }
+    return cached === undefined;
   });
   const total = options.questions.length;
   let finished = total - todo.length;

@@ -11,7 +11,7 @@
  * `searcher/` with the tokenizer beside it, loadable by `loadLocalChatModel`.
  */
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readCorpus } from '../data/formats/corpus.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
 import { appendJsonl } from '../data/formats/jsonl-write.js';
@@ -92,8 +92,8 @@ export interface LabRunReport {
     rl: MethodScores;
     /** RL − SFT GBR per question, points, with its 95% paired bootstrap interval. */
     gbrDifference: BootstrapInterval;
-    /** Multi-hop (bridge, comparison, paraphrase) GenAcc: RL − naive RAG, points, with its interval. */
-    multiHopOverNaive: BootstrapInterval;
+    /** Multi-hop (bridge, comparison, paraphrase) GenAcc: RL − naive RAG, points, with its interval; null when no test question is typed multi-hop (a world of your own). */
+    multiHopOverNaive: BootstrapInterval | null;
   };
   seconds: { setup: number; sft: number; rl: number; eval: number; total: number };
 }
@@ -141,8 +141,9 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const sftPool = train.slice(options.trainQuestions ?? 600, (options.trainQuestions ?? 600) + (options.sft?.questions ?? 400));
 
     const ragFile = join(out, 'rag-cache.jsonl');
-    const shipped = options.ragCache ?? join(generatorDir, 'rag-cache.jsonl');
-    if (!(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
+    // The generator's shipped cache answers the shipped lab world's questions; another world starts empty.
+    const shipped = options.ragCache ?? (resolve(world) === resolve('datasets/lab') ? join(generatorDir, 'rag-cache.jsonl') : undefined);
+    if (shipped && !(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
     say('RAG cache: naive-RAG GenAcc of the training and test questions (computed where missing)');
     await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: 'lab', k: 3 });
     const ragCache = await RagCache.load(ragFile);
@@ -179,7 +180,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
       sft: scoresOf('SFT searcher', sftRuns),
       rl: scoresOf(`${config.algorithm.toUpperCase()} searcher`, rlRuns),
       gbrDifference: scaled(pairedBootstrap(sftRuns.map((r) => r.gbr), rlRuns.map((r) => r.gbr), { seed: config.seed })),
-      multiHopOverNaive: scaled(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })),
+      multiHopOverNaive: multi.length ? scaled(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })) : null,
     };
     const evalSeconds = (performance.now() - evalStarted) / 1000;
     const report: LabRunReport = {
