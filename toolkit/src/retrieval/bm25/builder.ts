@@ -18,6 +18,14 @@ export interface Bm25Parameters {
 
 const encoder = new TextEncoder();
 
+/** One sorted run of postings: term t's docs and freqs are [termStarts[t], termStarts[t + 1]). */
+export interface Bm25Run {
+  terms: string[];
+  termStarts: Uint32Array;
+  docs: Uint32Array;
+  freqs: Uint32Array;
+}
+
 export class Bm25Builder {
   private readonly termIds = new Map<string, number>();
   private readonly terms: string[] = [];
@@ -71,6 +79,52 @@ export class Bm25Builder {
     this.sumTotalTermFreq += terms.length;
     for (const byte of encoder.encode(id)) this.idBytes.push(byte);
     this.idOffsets.push(this.idBytes.length);
+  }
+
+  /** Bytes of the postings added since the last run was taken (what a memory budget bounds). */
+  get postingBytes(): number {
+    return this.postingTerm.bytes + this.postingDoc.bytes + this.postingFreq.bytes + this.terms.length * 80;
+  }
+
+  /**
+   * The postings added since the last run, sorted by term (code point order), doc numbers
+   * ascending within a term, full frequencies; the builder forgets them and keeps counting
+   * documents. An external merge of the runs (merge.ts) gives the index `finish()` would.
+   */
+  takeRun(): Bm25Run {
+    const numTerms = this.terms.length;
+    const order = Array.from({ length: numTerms }, (_, i) => i).sort((x, y) => compareCodePoints(this.terms[x] as string, this.terms[y] as string));
+    const rank = new Uint32Array(numTerms);
+    order.forEach((termId, r) => (rank[termId] = r));
+    const termOf = this.postingTerm.take();
+    const docs = this.postingDoc.take();
+    const freqs16 = this.postingFreq.take();
+    const termStarts = new Uint32Array(numTerms + 1);
+    for (let p = 0; p < docs.length; p++) {
+      const slot = (rank[termOf[p] as number] as number) + 1;
+      termStarts[slot] = (termStarts[slot] as number) + 1;
+    }
+    for (let t = 0; t < numTerms; t++) termStarts[t + 1] = (termStarts[t + 1] as number) + (termStarts[t] as number);
+    const runDocs = new Uint32Array(docs.length);
+    const runFreqs = new Uint32Array(docs.length);
+    const cursor = termStarts.slice(0, numTerms);
+    for (let p = 0; p < docs.length; p++) {
+      const t = rank[termOf[p] as number] as number;
+      const at = cursor[t] as number;
+      cursor[t] = at + 1;
+      runDocs[at] = docs[p] as number;
+      runFreqs[at] = this.bigFreqs.get(p) ?? (freqs16[p] as number);
+    }
+    const terms = order.map((termId) => this.terms[termId] as string);
+    this.termIds.clear();
+    this.terms.length = 0;
+    this.bigFreqs.clear();
+    return { terms, termStarts, docs: runDocs, freqs: runFreqs };
+  }
+
+  /** Per-document arrays and collection statistics (after the last run is taken). */
+  documentArrays(): Pick<Bm25Data, 'norms' | 'idBytes' | 'idOffsets'> & { docCount: number; sumTotalTermFreq: number } {
+    return { norms: this.norms.take(), idBytes: this.idBytes.take(), idOffsets: this.idOffsets.take(), docCount: this.docCount, sumTotalTermFreq: this.sumTotalTermFreq };
   }
 
   /** The finished index arrays; the builder is empty afterwards. */

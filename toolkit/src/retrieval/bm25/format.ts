@@ -40,15 +40,23 @@ interface Header {
 
 /** Writes bm25.bin (atomically: a reader never sees half an index). contents.bin is written by the caller. */
 export async function writeIndexFile(dir: string, data: Bm25Data, contentsOffsets: Float64Array): Promise<number> {
-  const arrays: Record<string, ArrayBufferView> = { ...data, contentsOffsets } as unknown as Record<string, ArrayBufferView>;
+  const { stats, ...arrays } = data;
+  return writeIndexSections(dir, stats, { ...arrays, contentsOffsets });
+}
+
+/** A section's bytes: an array in memory, or a file on disk (an external merge writes the large ones there). */
+export type SectionSource = ArrayBufferView | { file: string; bytes: number };
+
+/** Writes bm25.bin from sections held in memory or in files, streaming the files. */
+export async function writeIndexSections(dir: string, stats: Bm25Stats, sources: Record<keyof Bm25Arrays | 'contentsOffsets', SectionSource>): Promise<number> {
   const sections: Header['sections'] = {};
   let offset = 0;
   for (const [name, type] of SECTIONS) {
-    const bytes = (arrays[name] as ArrayBufferView).byteLength;
+    const bytes = sourceBytes(sources[name]);
     sections[name] = { offset, bytes, type };
     offset = align8(offset + bytes);
   }
-  const header: Header = { format: 's3lab-bm25', version: FORMAT_VERSION, analyzer: ANALYZER_NAME, stats: data.stats, sections };
+  const header: Header = { format: 's3lab-bm25', version: FORMAT_VERSION, analyzer: ANALYZER_NAME, stats, sections };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(align8(MAGIC.length + 4 + headerBytes.length));
   MAGIC.copy(prefix, 0);
@@ -59,14 +67,34 @@ export async function writeIndexFile(dir: string, data: Bm25Data, contentsOffset
     await writeAll(handle, prefix);
     let written = 0;
     for (const [name] of SECTIONS) {
-      const view = arrays[name] as ArrayBufferView;
-      const section = sections[name] as { offset: number };
+      const source = sources[name];
+      const section = sections[name] as { offset: number; bytes: number };
       if (section.offset > written) await writeAll(handle, new Uint8Array(section.offset - written));
-      await writeAll(handle, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-      written = section.offset + view.byteLength;
+      if (ArrayBuffer.isView(source)) await writeAll(handle, new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+      else await copyFileInto(handle, source.file, source.bytes);
+      written = section.offset + section.bytes;
     }
   });
   return prefix.length + offset;
+}
+
+function sourceBytes(source: SectionSource): number {
+  return ArrayBuffer.isView(source) ? source.byteLength : source.bytes;
+}
+
+async function copyFileInto(handle: FileHandle, file: string, bytes: number): Promise<void> {
+  const input = await open(file, 'r');
+  try {
+    const chunk = Buffer.alloc(Math.min(bytes, 1 << 24));
+    for (let done = 0; done < bytes;) {
+      const { bytesRead } = await input.read(chunk, 0, Math.min(chunk.length, bytes - done), done);
+      if (bytesRead === 0) throw new Error(`${file} is shorter than ${bytes} bytes`);
+      await writeAll(handle, chunk.subarray(0, bytesRead));
+      done += bytesRead;
+    }
+  } finally {
+    await input.close();
+  }
 }
 
 /** Reads bm25.bin; with `shared`, every array lives in a SharedArrayBuffer that worker threads can use without copies. */

@@ -1,5 +1,5 @@
 /** Typed arrays that grow by doubling: compact append-only columns for the index builder. */
-type TypedArray = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+type TypedArray = Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 type TypedArrayConstructor<T extends TypedArray> = new (length: number) => T;
 
 export class Growable<T extends TypedArray> {
