@@ -13,15 +13,15 @@
  * top-10 overlap measures how close a different BM25 lands, not a bug; it has no batch API (one thread).
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
 import { buildBm25Index, formatTable, openBm25Index, type Hit, type Row } from '@s3lab/toolkit';
 import { runLucene } from './lucene/harness.js';
+import { recombinedCorpus } from './recombined-corpus.js';
 
 const K = 10;
 const THREADS = availableParallelism();
@@ -112,29 +112,6 @@ function overlap(ours: (Hit | string)[][], lucene: [string, number][][]): number
 }
 
 /** A deterministic large corpus: each passage a lab title and 6–10 sentences drawn from the whole lab corpus. */
-async function recombinedCorpus(path: string, passages: number): Promise<void> {
-  const lab = readFileSync(LAB_CORPUS, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { contents: string }).contents);
-  const titles = lab.map((c) => c.slice(0, c.indexOf('\n')));
-  const sentences = lab.flatMap((c) => c.slice(c.indexOf('\n') + 1).split(/(?<=\.) /u));
-  let seed = 0x9e3779b9;
-  const random = (n: number): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
-  const out = createWriteStream(path);
-  for (let i = 0; i < passages; i++) {
-    const count = 6 + random(5);
-    const body: string[] = [];
-    for (let s = 0; s < count; s++) body.push(sentences[random(sentences.length)] as string);
-    const line = `${JSON.stringify({ id: String(i), contents: `${titles[random(titles.length)] as string}\n${body.join(' ')}` })}\n`;
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
 const rows: Row[] = [];
 const results: Record<string, unknown>[] = [];
 const MiB = 2 ** 20;

@@ -54,7 +54,9 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
   const { corpusPath, outDir, onProgress, progressEvery, memoryBudget, k1, b } = buildBm25OptionsSchema.parse(options);
   const started = performance.now();
   await mkdir(outDir, { recursive: true });
-  const builder = new Bm25Builder({ k1, b });
+  // 10 bytes a posting (term, doc: u32; freq: u16); the term dictionary is small beside them.
+  const postingLimit = Math.floor(memoryBudget / 10);
+  const builder = new Bm25Builder({ k1, b }, postingLimit);
   const contentsPath = join(outDir, CONTENTS_FILE);
   const temporary = `${contentsPath}.${process.pid}.tmp`;
   const out = createWriteStream(temporary);
@@ -67,7 +69,7 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
   try {
     for await (const { id, contents } of readCorpus(corpusPath)) {
       builder.add(id, contents);
-      if (builder.postingBytes > memoryBudget) {
+      if (builder.postingCount >= postingLimit) {
         peakHeld = Math.max(peakHeld, builder.heldBytes);
         workDir ??= await mkdtemp(join(outDir, '.runs-'));
         const run = join(workDir, `run-${runs.length}`);

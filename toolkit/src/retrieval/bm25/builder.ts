@@ -29,9 +29,9 @@ export interface Bm25Run {
 export class Bm25Builder {
   private readonly termIds = new Map<string, number>();
   private readonly terms: string[] = [];
-  private readonly postingTerm = new Growable(Uint32Array, 1 << 16);
-  private readonly postingDoc = new Growable(Uint32Array, 1 << 16);
-  private readonly postingFreq = new Growable(Uint16Array, 1 << 16);
+  private readonly postingTerm: Growable<Uint32Array>;
+  private readonly postingDoc: Growable<Uint32Array>;
+  private readonly postingFreq: Growable<Uint16Array>;
   /** Frequencies that do not fit 16 bits, by posting number. */
   private readonly bigFreqs = new Map<number, number>();
   private readonly norms = new Growable(Uint8Array, 1 << 12);
@@ -41,8 +41,17 @@ export class Bm25Builder {
   private docCount = 0;
   private sumTotalTermFreq = 0;
 
-  constructor(private readonly parameters: Bm25Parameters) {
+  /** `postingLimit`: postings the columns are sized for before a run is taken (no doubling past it). */
+  constructor(private readonly parameters: Bm25Parameters, postingLimit = Infinity) {
+    this.postingTerm = new Growable(Uint32Array, 1 << 16, postingLimit);
+    this.postingDoc = new Growable(Uint32Array, 1 << 16, postingLimit);
+    this.postingFreq = new Growable(Uint16Array, 1 << 16, postingLimit);
     this.idOffsets.push(0);
+  }
+
+  /** Postings added since the last run was taken. */
+  get postingCount(): number {
+    return this.postingDoc.length;
   }
 
   get documents(): number {
@@ -79,11 +88,6 @@ export class Bm25Builder {
     this.sumTotalTermFreq += terms.length;
     for (const byte of encoder.encode(id)) this.idBytes.push(byte);
     this.idOffsets.push(this.idBytes.length);
-  }
-
-  /** Bytes of the postings added since the last run was taken (what a memory budget bounds). */
-  get postingBytes(): number {
-    return this.postingTerm.bytes + this.postingDoc.bytes + this.postingFreq.bytes + this.terms.length * 80;
   }
 
   /**

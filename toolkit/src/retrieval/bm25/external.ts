@@ -94,7 +94,8 @@ class SequentialReader {
 
   private async refill(): Promise<void> {
     if (this.position >= this.size) throw new Error('bm25 run file ended early');
-    const chunk = Buffer.alloc(Math.min(1 << 22, this.size - this.position));
+    // 1 MiB per run: a merge of many runs holds one chunk of each.
+    const chunk = Buffer.alloc(Math.min(1 << 20, this.size - this.position));
     const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.position);
     this.position += bytesRead;
     this.buffer = chunk.subarray(0, bytesRead);

@@ -6,13 +6,18 @@ export class Growable<T extends TypedArray> {
   private buffer: T;
   length = 0;
 
-  constructor(private readonly make: TypedArrayConstructor<T>, capacity = 1024) {
-    this.buffer = new make(capacity);
+  /**
+   * `limit`: the capacity doubling stops at (then it grows by 64Ki elements), so a column a caller
+   * empties at `limit` elements never holds twice that.
+   */
+  constructor(private readonly make: TypedArrayConstructor<T>, capacity = 1024, private readonly limit = Infinity) {
+    this.buffer = new make(Math.min(capacity, limit));
   }
 
   push(value: number): void {
     if (this.length === this.buffer.length) {
-      const bigger = new this.make(this.buffer.length * 2);
+      const size = this.buffer.length;
+      const bigger = new this.make(size < this.limit ? Math.min(size * 2, this.limit) : size + 65_536);
       bigger.set(this.buffer as never);
       this.buffer = bigger;
     }
@@ -31,7 +36,7 @@ export class Growable<T extends TypedArray> {
   /** The filled part as an exactly sized array, and the spare capacity freed. */
   take(): T {
     const out = this.buffer.length === this.length ? this.buffer : (this.buffer.slice(0, this.length) as T);
-    this.buffer = new this.make(1);
+    this.buffer = new this.make(Math.min(1024, this.limit));
     this.length = 0;
     return out;
   }
