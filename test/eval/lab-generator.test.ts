@@ -46,4 +46,21 @@ describe('the lab generator', () => {
     const scripted = summary.cells.find((c) => c.method === 'scripted' && c.type === 'all')!;
     assert.ok(scripted.documents > 3, `the scripted searcher's context holds more than naive RAG's 3 documents: ${scripted.documents}`);
   });
+
+  it('s3lab eval --searcher DIR runs a trained lab searcher (its s3lab.json) as s3, and refuses it for the chat-model methods', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-lab-eval-'));
+    dirs.push(dir);
+    const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'eval',
+      '--data', 'datasets/lab/test.jsonl', '--limit', '4', '--corpus', 'datasets/lab/corpus.jsonl', '--generator', MODEL, '--judge', 'none',
+      '--max-tokens', '16', '--searcher', 'datasets/models/lab-searcher', ...args], { cwd: root, encoding: 'utf8' });
+    const run = s3lab('--methods', 'naive-rag,s3', '--out', dir);
+    assert.equal(run.status, 0, run.stderr);
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { methods: string[]; cells: { method: string; type: string; searcherTokens: number; turns: number }[] };
+    assert.deepEqual(summary.methods, ['naive-rag', 's3']);
+    const s3 = summary.cells.find((c) => c.method === 's3' && c.type === 'all')!;
+    assert.ok(s3.searcherTokens > 0 && s3.turns >= 1, 'the searcher model wrote its turns');
+    const refused = s3lab('--methods', 'search-r1', '--out', join(dir, 'r1'));
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /is a lab searcher \(s3 only\); search-r1 needs an instruction-following chat model/u);
+  });
 });

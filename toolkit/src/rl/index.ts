@@ -26,3 +26,4 @@ export * from './verl/index.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, TRAINER_STATE_FILE, type CheckpointParts, type LoadedCheckpoint, type TrainerState } from './checkpoint.js';
 export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
 export { labResultRows, learningCurveRows, labVerdict } from './lab-report.js';
+export { labSearcherMethod, readLabSearcherInfo, writeLabSearcherInfo, LAB_SEARCHER_INFO_FILE, type LabSearcherInfo, type LabSearcherMethodOptions } from './lab-searcher-method.js';

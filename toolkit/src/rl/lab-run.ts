@@ -28,7 +28,9 @@ import { Random } from '../data/lab-world/random.js';
 import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { rlConfig, type RlConfig } from './config.js';
 import { searcherDemonstrations } from './demonstrations.js';
+import { resolvePreset } from '../agent/presets.js';
 import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
+import { writeLabSearcherInfo } from './lab-searcher-method.js';
 import { collectRollouts, type Rollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import { trainSft, type SftStepMetrics } from './sft.js';
 import { SearcherTrainer, type RlStepMetrics } from './trainer.js';
@@ -165,7 +167,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, options);
     const rlSeconds = (performance.now() - rlStarted) / 1000;
     const finalDir = checkpointDir(join(out, 'checkpoints'), config.steps);
-    await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir);
+    await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir, search);
 
     // --- 3. evaluation ---
     const evalStarted = performance.now();
@@ -276,10 +278,11 @@ function rolloutLine(step: number, r: Rollout): Record<string, unknown> {
   return { step, questionId: r.questionId, type: r.type, sample: r.sample, reward: r.reward, genAcc: r.detail.genAcc, ragGenAcc: r.detail.ragGenAcc, answer: r.detail.answer, outputs: r.trajectory.turns.map((t) => t.output), documents: r.trajectory.counts.documents };
 }
 
-async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: string): Promise<void> {
+async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: string, search: SearchSettings): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const file of ['config.json', 'model.safetensors']) await copyFile(join(checkpoint, file), join(dir, file));
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(tokenizerDir, file), join(dir, file));
+  await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? 3 });
 }
 
 interface Scored {

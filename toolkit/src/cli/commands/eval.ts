@@ -15,6 +15,7 @@ import { loadLocalChatModel } from '../../llm/local.js';
 import { openAiChatModel } from '../../llm/openai.js';
 import type { ChatModel } from '../../llm/types.js';
 import { openRetriever, type OpenedRetriever } from '../../retrieval/open-index.js';
+import { labSearcherMethod, readLabSearcherInfo } from '../../rl/lab-searcher-method.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -108,13 +109,20 @@ export function registerEval(program: Command): void {
         const index = Bm25Index.build(documents);
         opened = { retriever: index, kind: 'bm25', documents: documents.length, name: `bm25 of ${corpus} (in memory)`, close: () => index.close() };
       }
-      const searcher = options.searcher ? await openChatModel('searcher', options.searcher, options.model) : undefined;
+      // A searcher trained by `s3lab train --preset lab` (its s3lab.json says so) runs in process with the
+      // lab prompt, as s3; the other model methods need an instruction-following chat model.
+      const labInfo = options.searcher && !/^https?:\/\//u.test(options.searcher) ? await readLabSearcherInfo(options.searcher) : undefined;
+      const notLab = options.methods.filter((name) => modelMethodNames.includes(name) && name !== 's3');
+      if (labInfo && notLab.length) throw new UsageError(`--searcher ${options.searcher} is a lab searcher (s3 only); ${notLab.join(', ')} ${notLab.length === 1 ? 'needs' : 'need'} an instruction-following chat model`);
+      const searcher = options.searcher && !labInfo ? await openChatModel('searcher', options.searcher, options.model) : undefined;
       // The searchers' prompts differ for BM25 (Boolean queries) and dense retrieval.
       const retrieverKind = opened?.kind;
+      const labSearcher = labInfo && options.searcher ? await labSearcherMethod({ dir: options.searcher, preset: options.preset ?? labInfo.preset, initialDocs: labInfo.initialDocs, ...(retrieverKind ? { retrieverKind } : {}) }) : undefined;
       const registry = new MethodRegistry([
         ...defaultMethodRegistry.all(),
         evalMethodFromContextMethod(scriptedSearcher, { preset: options.preset, retrieverKind }),
         ...(searcher ? MODEL_METHODS.map((m) => evalMethodFromContextMethod(m, { model: searcher, preset: options.preset, retrieverKind })) : []),
+        ...(labSearcher ? [labSearcher] : []),
       ]);
       const progress = new Map<string, ReturnType<typeof progressCallback>>();
       try {
@@ -138,6 +146,7 @@ export function registerEval(program: Command): void {
         await opened?.close();
         generator.dispose?.();
         searcher?.dispose?.();
+        labSearcher?.dispose();
         if (judge && judge !== generator) (judge as { dispose?: () => void }).dispose?.();
       }
     });
