@@ -134,69 +134,45 @@ export class Bm25Builder {
   /** The finished index arrays; the builder is empty afterwards. */
   finish(): Bm25Data {
     const { k1, b } = this.parameters;
-    const numTerms = this.terms.length;
-    // Rank of each term in code point (= UTF-8 byte) order.
-    const order = Array.from({ length: numTerms }, (_, i) => i).sort((x, y) => compareCodePoints(this.terms[x] as string, this.terms[y] as string));
-    const rank = new Uint32Array(numTerms);
-    order.forEach((termId, r) => (rank[termId] = r));
-
-    const termOf = this.postingTerm.take();
-    const docs = this.postingDoc.take();
-    const freqs16 = this.postingFreq.take();
-    const numPostings = docs.length;
-    const termStarts = new Uint32Array(numTerms + 1);
-    for (let p = 0; p < numPostings; p++) {
-      const slot = (rank[termOf[p] as number] as number) + 1;
-      termStarts[slot] = (termStarts[slot] as number) + 1;
-    }
-    for (let t = 0; t < numTerms; t++) termStarts[t + 1] = (termStarts[t + 1] as number) + (termStarts[t] as number);
-
-    const norms = this.norms.take();
-    const avgdl = averageLength(this.sumTotalTermFreq, this.docCount);
-    const normInverse = normInverseTable(k1, b, avgdl);
-    const postingDocs = new Uint32Array(numPostings);
-    const postingFreqs = new Uint8Array(numPostings);
+    const run = this.takeRun();
+    const { norms, idBytes, idOffsets, docCount, sumTotalTermFreq } = this.documentArrays();
+    const normInverse = normInverseTable(k1, b, averageLength(sumTotalTermFreq, docCount));
+    const numTerms = run.terms.length;
+    const postingFreqs = new Uint8Array(run.docs.length);
     const termMaxTf = new Float32Array(numTerms);
-    const overflow: [number, number][] = [];
-    const cursor = termStarts.slice(0, numTerms);
-    for (let p = 0; p < numPostings; p++) {
-      const t = rank[termOf[p] as number] as number;
-      const at = (cursor[t] as number);
-      cursor[t] = at + 1;
-      const doc = docs[p] as number;
-      const freq = this.bigFreqs.get(p) ?? (freqs16[p] as number);
-      postingDocs[at] = doc;
-      postingFreqs[at] = Math.min(freq, FREQ_OVERFLOW);
-      if (freq >= FREQ_OVERFLOW) overflow.push([at, freq]);
-      const tf = Math.fround(freq * (normInverse[norms[doc] as number] as number));
-      if (tf > (termMaxTf[t] as number)) termMaxTf[t] = tf;
+    const overflowAt: number[] = [];
+    const overflowValue: number[] = [];
+    for (let t = 0; t < numTerms; t++) {
+      for (let p = run.termStarts[t] as number; p < (run.termStarts[t + 1] as number); p++) {
+        const freq = run.freqs[p] as number;
+        postingFreqs[p] = Math.min(freq, FREQ_OVERFLOW);
+        if (freq >= FREQ_OVERFLOW) {
+          overflowAt.push(p);
+          overflowValue.push(freq);
+        }
+        const tf = Math.fround(freq * (normInverse[norms[run.docs[p] as number] as number] as number));
+        if (tf > (termMaxTf[t] as number)) termMaxTf[t] = tf;
+      }
     }
-    overflow.sort((x, y) => x[0] - y[0]);
-
     const termBytes = new Growable(Uint8Array, 1 << 16);
     const termOffsets = new Uint32Array(numTerms + 1);
-    order.forEach((termId, r) => {
-      for (const byte of encoder.encode(this.terms[termId] as string)) termBytes.push(byte);
-      termOffsets[r + 1] = termBytes.length;
+    run.terms.forEach((term, t) => {
+      for (const byte of encoder.encode(term)) termBytes.push(byte);
+      termOffsets[t + 1] = termBytes.length;
     });
-
-    const data: Bm25Data = {
-      stats: { documents: norms.length, docCount: this.docCount, sumTotalTermFreq: this.sumTotalTermFreq, terms: numTerms, postings: numPostings, k1, b },
+    return {
+      stats: { documents: norms.length, docCount, sumTotalTermFreq, terms: numTerms, postings: run.docs.length, k1, b },
       termBytes: termBytes.take(),
       termOffsets,
-      termStarts,
+      termStarts: run.termStarts,
       termMaxTf,
-      postingDocs,
+      postingDocs: run.docs,
       postingFreqs,
-      freqOverflowAt: Uint32Array.from(overflow, (o) => o[0]),
-      freqOverflowValue: Uint32Array.from(overflow, (o) => o[1]),
+      freqOverflowAt: Uint32Array.from(overflowAt),
+      freqOverflowValue: Uint32Array.from(overflowValue),
       norms,
-      idBytes: this.idBytes.take(),
-      idOffsets: this.idOffsets.take(),
+      idBytes,
+      idOffsets,
     };
-    this.termIds.clear();
-    this.terms.length = 0;
-    this.bigFreqs.clear();
-    return data;
   }
 }
