@@ -66,15 +66,19 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
   let peakHeld = 0;
   const runs: string[] = [];
   let workDir: string | undefined;
+  /** Writes the builder's postings as the next sorted run. */
+  const spill = async (): Promise<void> => {
+    workDir ??= await mkdtemp(join(outDir, '.runs-'));
+    const run = join(workDir, `run-${runs.length}`);
+    await writeRun(run, builder.takeRun());
+    runs.push(run);
+  };
   try {
     for await (const { id, contents } of readCorpus(corpusPath)) {
       builder.add(id, contents);
       if (builder.postingCount >= postingLimit) {
         peakHeld = Math.max(peakHeld, builder.heldBytes);
-        workDir ??= await mkdtemp(join(outDir, '.runs-'));
-        const run = join(workDir, `run-${runs.length}`);
-        await writeRun(run, builder.takeRun());
-        runs.push(run);
+        await spill();
       }
       const bytes = Buffer.from(contents, 'utf8');
       written += bytes.length;
@@ -104,14 +108,12 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
     stats = data.stats;
   } else {
     try {
-      const last = join(workDir, `run-${runs.length}`);
-      await writeRun(last, builder.takeRun());
-      runs.push(last);
+      await spill();
       const docs = builder.documentArrays();
       const merged = await mergeRuns({ runs, workDir, norms: docs.norms, docCount: docs.docCount, sumTotalTermFreq: docs.sumTotalTermFreq, k1, b });
       stats = { documents, docCount: docs.docCount, sumTotalTermFreq: docs.sumTotalTermFreq, terms: merged.terms, postings: merged.postings, k1, b };
       await rename(temporary, contentsPath);
-      indexFileBytes = await writeIndexSections(outDir, stats, { ...merged.sources, norms: docs.norms, idBytes: docs.idBytes, idOffsets: docs.idOffsets, contentsOffsets: offsets.take() } as Parameters<typeof writeIndexSections>[2]);
+      indexFileBytes = await writeIndexSections(outDir, stats, { ...merged.sources, norms: docs.norms, idBytes: docs.idBytes, idOffsets: docs.idOffsets, contentsOffsets: offsets.take() });
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }

@@ -18,6 +18,23 @@ export interface Bm25Parameters {
 
 const encoder = new TextEncoder();
 
+/**
+ * One term's postings as the index stores them: each frequency as a byte in `into` (255: the real
+ * value goes to `overflow`, by position), and the term's MaxScore bound, the largest
+ * float32 freq · normInverse[norm of the doc].
+ */
+export function packFreqs(docs: Uint32Array, freqs: Uint32Array, scoring: { norms: Uint8Array; normInverse: Float32Array }, into: Uint8Array, overflow: (at: number, freq: number) => void): number {
+  let maxTf = 0;
+  for (let i = 0; i < freqs.length; i++) {
+    const freq = freqs[i] as number;
+    into[i] = Math.min(freq, FREQ_OVERFLOW);
+    if (freq >= FREQ_OVERFLOW) overflow(i, freq);
+    const tf = Math.fround(freq * (scoring.normInverse[scoring.norms[docs[i] as number] as number] as number));
+    if (tf > maxTf) maxTf = tf;
+  }
+  return maxTf;
+}
+
 /** One sorted run of postings: term t's docs and freqs are [termStarts[t], termStarts[t + 1]). */
 export interface Bm25Run {
   terms: string[];
@@ -143,16 +160,12 @@ export class Bm25Builder {
     const overflowAt: number[] = [];
     const overflowValue: number[] = [];
     for (let t = 0; t < numTerms; t++) {
-      for (let p = run.termStarts[t] as number; p < (run.termStarts[t + 1] as number); p++) {
-        const freq = run.freqs[p] as number;
-        postingFreqs[p] = Math.min(freq, FREQ_OVERFLOW);
-        if (freq >= FREQ_OVERFLOW) {
-          overflowAt.push(p);
-          overflowValue.push(freq);
-        }
-        const tf = Math.fround(freq * (normInverse[norms[run.docs[p] as number] as number] as number));
-        if (tf > (termMaxTf[t] as number)) termMaxTf[t] = tf;
-      }
+      const start = run.termStarts[t] as number;
+      const end = run.termStarts[t + 1] as number;
+      termMaxTf[t] = packFreqs(run.docs.subarray(start, end), run.freqs.subarray(start, end), { norms, normInverse }, postingFreqs.subarray(start, end), (at, freq) => {
+        overflowAt.push(start + at);
+        overflowValue.push(freq);
+      });
     }
     const termBytes = new Growable(Uint8Array, 1 << 16);
     const termOffsets = new Uint32Array(numTerms + 1);

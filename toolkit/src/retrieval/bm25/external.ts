@@ -10,10 +10,10 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Bm25Run } from './builder.js';
+import { packFreqs, type Bm25Run } from './builder.js';
 import { Growable } from './growable.js';
-import { compareCodePoints, FREQ_OVERFLOW } from './index-data.js';
-import type { SectionSource } from './format.js';
+import { compareCodePoints } from './index-data.js';
+import type { IndexSections } from './format.js';
 import { averageLength, normInverseTable } from './similarity.js';
 
 const encoder = new TextEncoder();
@@ -133,14 +133,10 @@ async function readEntry(reader: SequentialReader): Promise<RunEntry | undefined
   const length = (await reader.take(2)).readUInt16LE(0);
   const term = decoder.decode(await reader.take(length));
   const df = (await reader.take(4)).readUInt32LE(0);
-  const docs = new Uint32Array(toArrayBuffer(await reader.take(4 * df)));
-  const freqs = new Uint32Array(toArrayBuffer(await reader.take(4 * df)));
-  return { term, docs, freqs };
-}
-
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  // take() returns a fresh, exactly sized buffer; copy only if Node pooled it.
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // take() returns a fresh buffer of its own (Buffer.alloc never pools), so the arrays view it in place.
+  const docs = await reader.take(4 * df);
+  const freqs = await reader.take(4 * df);
+  return { term, docs: new Uint32Array(docs.buffer, docs.byteOffset, df), freqs: new Uint32Array(freqs.buffer, freqs.byteOffset, df) };
 }
 
 export interface MergeInput {
@@ -157,7 +153,7 @@ export interface MergeInput {
 export interface MergedSections {
   terms: number;
   postings: number;
-  sources: Pick<Record<string, SectionSource>, 'termBytes' | 'termOffsets' | 'termStarts' | 'termMaxTf' | 'postingDocs' | 'postingFreqs' | 'freqOverflowAt' | 'freqOverflowValue'>;
+  sources: Pick<IndexSections, 'termBytes' | 'termOffsets' | 'termStarts' | 'termMaxTf' | 'postingDocs' | 'postingFreqs' | 'freqOverflowAt' | 'freqOverflowValue'>;
 }
 
 /**
@@ -170,7 +166,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergedSections> {
   const postingDocs = await BufferedWriter.create(join(input.workDir, 'postingDocs'));
   const postingFreqs = await BufferedWriter.create(join(input.workDir, 'postingFreqs'));
   try {
-    const normInverse = normInverseTable(input.k1, input.b, averageLength(input.sumTotalTermFreq, input.docCount));
+    const scoring = { norms: input.norms, normInverse: normInverseTable(input.k1, input.b, averageLength(input.sumTotalTermFreq, input.docCount)) };
     const termOffsets = new Growable(Uint32Array, 1 << 16);
     const termStarts = new Growable(Uint32Array, 1 << 16);
     const termMaxTf = new Growable(Float32Array, 1 << 16);
@@ -189,16 +185,11 @@ export async function mergeRuns(input: MergeInput): Promise<MergedSections> {
         const head = heads[r];
         if (!head || head.term !== smallest) continue;
         const small = new Uint8Array(head.freqs.length);
-        for (let i = 0; i < head.freqs.length; i++) {
-          const freq = head.freqs[i] as number;
-          small[i] = Math.min(freq, FREQ_OVERFLOW);
-          if (freq >= FREQ_OVERFLOW) {
-            overflowAt.push(postings + i);
-            overflowValue.push(freq);
-          }
-          const tf = Math.fround(freq * (normInverse[input.norms[head.docs[i] as number] as number] as number));
-          if (tf > maxTf) maxTf = tf;
-        }
+        const base = postings;
+        maxTf = Math.max(maxTf, packFreqs(head.docs, head.freqs, scoring, small, (at, freq) => {
+          overflowAt.push(base + at);
+          overflowValue.push(freq);
+        }));
         await postingDocs.writeU32(head.docs);
         await postingFreqs.write(small);
         postings += head.docs.length;

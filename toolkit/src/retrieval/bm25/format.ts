@@ -47,8 +47,11 @@ export async function writeIndexFile(dir: string, data: Bm25Data, contentsOffset
 /** A section's bytes: an array in memory, or a file on disk (an external merge writes the large ones there). */
 export type SectionSource = ArrayBufferView | { file: string; bytes: number };
 
+/** Every section of bm25.bin, by name. */
+export type IndexSections = Record<keyof Bm25Arrays | 'contentsOffsets', SectionSource>;
+
 /** Writes bm25.bin from sections held in memory or in files, streaming the files. */
-export async function writeIndexSections(dir: string, stats: Bm25Stats, sources: Record<keyof Bm25Arrays | 'contentsOffsets', SectionSource>): Promise<number> {
+export async function writeIndexSections(dir: string, stats: Bm25Stats, sources: IndexSections): Promise<number> {
   const sections: Header['sections'] = {};
   let offset = 0;
   for (const [name, type] of SECTIONS) {
