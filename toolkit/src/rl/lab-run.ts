@@ -101,6 +101,8 @@ export interface LabRunReport {
 }
 
 const MULTI_HOP = new Set(['bridge', 'comparison', 'paraphrase']);
+/** The shipped lab world, the one the generator's shipped RAG cache answers. */
+const LAB_WORLD = 'datasets/lab';
 const PAD = 'pad_token';
 
 /**
@@ -114,7 +116,7 @@ const PAD = 'pad_token';
 export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunReport> {
   const started = performance.now();
   const config = rlConfig('lab', options.config ?? {});
-  const world = options.world ?? 'datasets/lab';
+  const world = options.world ?? LAB_WORLD;
   const generatorDir = options.generator ?? 'datasets/models/lab-generator';
   const tokenizerDir = options.tokenizer ?? 'datasets/models/lab-tokenizer';
   const out = options.out;
@@ -144,7 +146,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
 
     const ragFile = join(out, 'rag-cache.jsonl');
     // The generator's shipped cache answers the shipped lab world's questions; another world starts empty.
-    const shipped = options.ragCache ?? (resolve(world) === resolve('datasets/lab') ? join(generatorDir, 'rag-cache.jsonl') : undefined);
+    const shipped = options.ragCache ?? (resolve(world) === resolve(LAB_WORLD) ? join(generatorDir, 'rag-cache.jsonl') : undefined);
     if (shipped && !(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
     say('RAG cache: naive-RAG GenAcc of the training and test questions (computed where missing)');
     await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: 'lab', k: 3 });

@@ -111,7 +111,7 @@ export function registerEval(program: Command): void {
       }
       // A searcher trained by `s3lab train --preset lab` (its s3lab.json says so) runs in process with the
       // lab prompt, as s3; the other model methods need an instruction-following chat model.
-      const labInfo = options.searcher && !/^https?:\/\//u.test(options.searcher) ? await readLabSearcherInfo(options.searcher) : undefined;
+      const labInfo = options.searcher && !isUrl(options.searcher) ? await readLabSearcherInfo(options.searcher) : undefined;
       const notLab = options.methods.filter((name) => modelMethodNames.includes(name) && name !== 's3');
       if (labInfo && notLab.length) throw new UsageError(`--searcher ${options.searcher} is a lab searcher (s3 only); ${notLab.join(', ')} ${notLab.length === 1 ? 'needs' : 'need'} an instruction-following chat model`);
       const searcher = options.searcher && !labInfo ? await openChatModel('searcher', options.searcher, options.model) : undefined;

@@ -75,8 +75,8 @@ export function hubSettings(given: HubSettings = {}, env: NodeJS.ProcessEnv = pr
 }
 
 const recordSchema = z.object({
+  /** `type owner/name@revision`: a directory holds one repository at one revision. */
   repo: z.string(),
-  revision: z.string(),
   files: z.record(z.string(), z.object({ size: z.number(), checksum: z.string() })),
   steps: z.array(z.string()),
 });
@@ -113,10 +113,10 @@ export async function downloadNamed(options: DownloadOptions): Promise<Downloade
 }
 
 async function downloadSet(name: string, spec: DownloadSpec, directory: string, settings: ReturnType<typeof hubSettings>, onProgress: DownloadOptions['onProgress']): Promise<DownloadedSet> {
-  const repo: RepoDesignation = { type: spec.repo.type, name: spec.repo.name };
+  const repo = spec.repo;
   const where = `${spec.repo.type} ${spec.repo.name}@${spec.revision}`;
   const recordFile = join(directory, RECORD);
-  const record: DownloadRecord = (await readJsonFile(recordFile, recordSchema)) ?? { repo: where, revision: spec.revision, files: {}, steps: [] };
+  const record: DownloadRecord = (await readJsonFile(recordFile, recordSchema)) ?? { repo: where, files: {}, steps: [] };
   if (record.repo !== where) throw new DownloadError(`${directory} holds a download of ${record.repo}, not ${where}; give another --to or delete it`);
   const saveRecord = (): Promise<void> => writeFileAtomically(recordFile, (h) => h.writeFile(`${JSON.stringify(record, null, 2)}\n`));
 
