@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { downloadFile, listFiles, pathsInfo } from '@huggingface/hub';
 import { z } from 'zod';
 import { readJsonFile } from '../formats/json-file.js';
 import { writeFileAtomically } from '../formats/atomic-file.js';
@@ -164,6 +163,8 @@ async function remoteFiles(repo: RepoDesignation, spec: DownloadSpec, credential
     if (!entry.oid) throw new DownloadError(`${where}: the hub gave no hash for ${entry.path}, so it cannot be checked`);
     return { path: entry.path, size: entry.size, checksum: `git-sha1:${entry.oid}` };
   };
+  // Loaded here, not at start-up: every s3lab command imports the toolkit, few download.
+  const { listFiles, pathsInfo } = await import('@huggingface/hub');
   try {
     if (spec.files === '*') {
       const all: RemoteFile[] = [];
@@ -224,6 +225,7 @@ async function fetchFile(repo: RepoDesignation, revision: string, file: RemoteFi
   onBytes(done);
   if (have < file.size) {
     const where = `${repo.type} ${repo.name}@${revision}`;
+    const { downloadFile } = await import('@huggingface/hub');
     const blob = await downloadFile({ repo, path: file.path, revision, ...credentials }).catch((error: unknown) => { throw hubError(error, `${where}: ${file.path}`, credentials.hubUrl); });
     if (!blob) throw new DownloadError(`${where} has no ${file.path}`);
     const tap = new Transform({
