@@ -21,6 +21,7 @@ import { registerEval } from './commands/eval.js';
 import { registerTrainingData } from './commands/training-data.js';
 import { registerTrain } from './commands/train.js';
 import { registerDownload } from './commands/download.js';
+import { registerDevice } from './commands/device.js';
 import { DataFormatError } from '../data/index.js';
 import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerTrainingData(program);
   registerTrain(program);
   registerDownload(program);
+  registerDevice(program);
   return program;
 }
 

@@ -20,6 +20,7 @@ export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_
 export { ModelFileError } from './model-files.js';
 export * from './lm/index.js';
 export { useTfjsBackend, TFJS_BACKENDS, type TfjsBackendName } from './tfjs/index.js';
+export { resolveDevice, deviceFromEnvironment, graphicsStackReport, S3LAB_DEVICES, type S3labDevice, type ResolvedDevice, type GpuAdapterDescription } from './tfjs/index.js';
 export {
   renderChatTemplate, writeChatTemplate, trainLabTokenizer, firstMerges, byteLevelAlphabet,
   QWEN25_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE_SHA256, QWEN25_DEFAULT_SYSTEM_PROMPT, LAB_SPECIAL_TOKENS, SPECIAL_TOKEN_NAMES,

@@ -13,7 +13,7 @@ import { canonicalName, isBuffer, parameterSpecs, type ParameterSpec } from './p
 import { readSafetensors, type StoredTensor } from './safetensors.js';
 
 export interface LoadCausalLMOptions {
-  /** tfjs backend (default: `S3LAB_TFJS_BACKEND`, else `wasm`). */
+  /** tfjs backend (default: the one `S3LAB_DEVICE` resolves to: `wasm` on the CPU, `webgpu` on a GPU). */
   backend?: TfjsBackendName;
 }
 

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { useTfjsBackend } from '@s3lab/toolkit';
- * const tf = await useTfjsBackend(); // 'wasm' unless S3LAB_TFJS_BACKEND says otherwise
+ * const tf = await useTfjsBackend(); // 'wasm' unless S3LAB_DEVICE asks for the GPU
  * console.log(tf.getBackend());
  * ```
  */
@@ -21,6 +21,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerMatMulGradient } from './matmul.js';
+import { findGpuAdapter, resolveDevice } from './device.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu' | 'webgpu';
 export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -28,10 +29,11 @@ export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu', 'webgpu
 let wasmPathsSet = false;
 
 /**
- * Activates a tfjs backend (default: `S3LAB_TFJS_BACKEND`, else `wasm`) and returns tfjs.
- * Calling it again with the same name is free; with another name it switches backends.
+ * Activates a tfjs backend (default: the one `S3LAB_DEVICE` resolves to, see `device.ts`) and
+ * returns tfjs. Calling it again with the same name is free; with another name it switches backends.
  */
-export async function useTfjsBackend(name: TfjsBackendName = defaultBackend()): Promise<typeof tf> {
+export async function useTfjsBackend(requested?: TfjsBackendName): Promise<typeof tf> {
+  const name = requested ?? (await defaultBackend());
   if (!TFJS_BACKENDS.includes(name)) {
     throw new Error(`unknown tfjs backend ${JSON.stringify(name)}: expected one of ${TFJS_BACKENDS.join(', ')}`);
   }
@@ -65,16 +67,8 @@ let webGpuRegistered = false;
  */
 async function registerWebGpu(): Promise<void> {
   if (webGpuRegistered) return;
-  const scope = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
-  if (scope.navigator?.gpu === undefined) {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { ...scope.navigator, gpu: create([]) }, configurable: true, writable: true });
-  }
-  const adapter = await scope.navigator?.gpu?.requestAdapter();
-  if (adapter === null || adapter === undefined) {
-    throw new Error('WebGPU was asked for (S3LAB_TFJS_BACKEND=webgpu) but Dawn found no GPU adapter: no Vulkan driver is visible (on NVIDIA, install the Vulkan loader and set VK_DRIVER_FILES to nvidia_icd.json). Use wasm on this machine.');
-  }
+  const found = await findGpuAdapter();
+  if (!found.adapter) throw new Error(`WebGPU was asked for, but ${found.why}. Use S3LAB_DEVICE=cpu (WebAssembly) on this machine.`);
   await import('@tensorflow/tfjs-backend-webgpu');
   webGpuRegistered = true;
 }
@@ -83,11 +77,12 @@ function processListeners(): Record<'uncaughtException' | 'unhandledRejection', 
   return { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
 }
 
-function defaultBackend(): TfjsBackendName {
-  const wanted = process.env.S3LAB_TFJS_BACKEND;
-  if (wanted === undefined || wanted === '') return 'wasm';
-  if ((TFJS_BACKENDS as readonly string[]).includes(wanted)) return wanted as TfjsBackendName;
-  throw new Error(`S3LAB_TFJS_BACKEND=${JSON.stringify(wanted)}: expected one of ${TFJS_BACKENDS.join(', ')}`);
+/** A default resolved once: probing for a GPU loads Dawn, which need not happen per call. */
+let resolvedDefault: Promise<TfjsBackendName> | undefined;
+
+function defaultBackend(): Promise<TfjsBackendName> {
+  resolvedDefault ??= resolveDevice().then((device) => device.backend);
+  return resolvedDefault;
 }
 
 export { tf };

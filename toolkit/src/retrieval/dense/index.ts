@@ -22,3 +22,7 @@ export type { DenseRetrieverOptions, PassageLookup } from './retriever.js';
 export { packRows, packBatch } from './vectors.js';
 export type { DenseBatch, PackedBatch } from './vectors.js';
 export type { DenseManifest, DenseConfig } from './manifest.js';
+export { FlatScanIndex } from './flat-scan.js';
+export type { FlatScanOptions, VectorIndex } from './flat-scan.js';
+export { readFlatLayout, writeFlatIndexFile } from './flat-file.js';
+export type { FlatFileLayout } from './flat-file.js';
