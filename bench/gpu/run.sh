@@ -34,8 +34,10 @@ fi
 
 OUT=${OUT:-/tmp/lm-webgpu-out}
 mkdir -p "$OUT"
-# Vulkan loader (libvulkan1) into /, then the NVIDIA ICD the image mounts.
-if ! ldconfig -p | grep -q libvulkan; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
+# The Vulkan loader and the GL dispatch libraries the NVIDIA ICD links against (libvulkan1 libegl1
+# libglvnd0 libopengl0 libgl1 libglx0 libgles2: without libglx0 the ICD loads but offers no
+# vkCreateInstance), then the NVIDIA ICD the image mounts.
+for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 xz -dc $G/node.xz > /tmp/node && chmod +x /tmp/node
 BENCH=${1:-gpu}

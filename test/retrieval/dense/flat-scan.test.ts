@@ -10,7 +10,7 @@ import { FaissIndex, FlatScanIndex, readFlatLayout, writeFlatIndexFile, type Den
 import { PYTHON, randomUnitVectors, temporaryDirectory } from './support.js';
 
 const D = 32;
-const N = 5000;
+const N = 20000;
 const NQ = 37;
 const K = 10;
 const vectors = randomUnitVectors(N, D, 7);
@@ -39,7 +39,7 @@ describe('FlatScanIndex', () => {
   after(() => dir.remove());
 
   for (const metric of ['inner_product', 'l2'] as const) {
-    test(`${metric}: resident in one shard, and streamed from a FAISS file in 13 shards × 4 query blocks, equal FAISS`, async () => {
+    test(`${metric}: resident in one shard, and streamed from a FAISS file in 7 shards × 4 query blocks, equal FAISS (two-stage top-k on the long rows)`, async () => {
       const expected = await faissHits(metric);
       const inMemory = await FlatScanIndex.fromVectors(vectors, { dimension: D, metric });
       assert.equal(inMemory.resident, true);
@@ -51,7 +51,7 @@ describe('FlatScanIndex', () => {
       const written = FaissIndex.create({ dimension: D, metric });
       await written.add(vectors);
       await written.write(path);
-      const streamed = await FlatScanIndex.open(path, { residentMiB: 0, shardRows: 400, queryBlock: 10 });
+      const streamed = await FlatScanIndex.open(path, { residentMiB: 0, shardRows: 3000, queryBlock: 10 });
       assert.equal(streamed.resident, false);
       assert.equal(streamed.metric, metric);
       assertSameHits(await streamed.searchVectors(queries, NQ, K), expected);
@@ -70,7 +70,7 @@ describe('FlatScanIndex', () => {
     assert.deepEqual(Array.from(labels, Number), (await faissHits('inner_product')).flat().map((h) => h.row));
     const python = spawnSync(PYTHON, ['-c', `import faiss; i = faiss.read_index(${JSON.stringify(path)}); print(i.ntotal, i.d, i.metric_type)`], { encoding: 'utf8' });
     assert.equal(python.stdout.trim(), `${N} ${D} 0`, python.stderr);
-    await assert.rejects(writeFlatIndexFile(join(dir.path, 'short.faiss'), { dimension: D, metric: 'l2', count: N }, chunks.slice(0, 1)), /1000 rows were written, but the header announces 5000/u);
+    await assert.rejects(writeFlatIndexFile(join(dir.path, 'short.faiss'), { dimension: D, metric: 'l2', count: N }, chunks.slice(0, 1)), /1000 rows were written, but the header announces 20000/u);
   });
 
   test('ids, k beyond the size, empty queries, and bad input named', async () => {
@@ -96,6 +96,6 @@ describe('FlatScanIndex', () => {
     const cut = join(dir.path, 'cut.faiss');
     const whole = join(dir.path, 'inner_product.faiss');
     await writeFile(cut, (await readFile(whole)).subarray(0, 1000));
-    await assert.rejects(FlatScanIndex.open(cut), /1000 bytes, but 5000 rows of dimension 32 need 640045: the file is cut short/u);
+    await assert.rejects(FlatScanIndex.open(cut), /1000 bytes, but 20000 rows of dimension 32 need 2560045: the file is cut short/u);
   });
 });

@@ -13,7 +13,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { tf, useTfjsBackend, type TfjsBackendName } from '../../models/tfjs/index.js';
+import { matMul, tf, useTfjsBackend, type TfjsBackendName } from '../../models/tfjs/index.js';
 import type { DenseMatch } from './dense-index.js';
 import type { FaissMetric } from './faiss.js';
 import { readFlatLayout, readFlatRows, type FlatFileLayout } from './flat-file.js';
@@ -237,21 +237,20 @@ export class FlatScanIndex implements VectorIndex {
 
   /** This shard's best `k` for a query block, merged with the candidates so far (inside tidy). */
   private mergeShard(query: tf.Tensor2D, shard: DeviceShard, k: number, values: tf.Tensor2D | undefined, indices: tf.Tensor2D | undefined): [tf.Tensor2D, tf.Tensor2D] {
-    let scores = tf.matMul(query, shard.matrix, false, true);
+    // WASM multiplies fast only without transposed operands (see models/tfjs/matmul.ts), so
+    // there the small query block is transposed rather than the shard: (shard · queryᵀ)ᵀ.
+    let scores = tf.getBackend() === 'wasm'
+      ? (tf.transpose(matMul(shard.matrix, query, false, true)) as tf.Tensor2D)
+      : tf.matMul(query, shard.matrix, false, true);
     if (shard.squaredNorms) scores = tf.sub(tf.mul(scores, 2), shard.squaredNorms);
-    const local = tf.topk(scores, Math.min(k, shard.rows));
+    const local = topkOfRows(scores, Math.min(k, shard.rows));
     const rows = tf.add(local.indices, tf.scalar(shard.first, 'int32')) as tf.Tensor2D;
     if (!values || !indices) return [local.values as tf.Tensor2D, rows];
     // Earlier shards first, so that ties keep the lower row, as FAISS does.
     const allValues = tf.concat([values, local.values as tf.Tensor2D], 1);
     const allRows = tf.concat([indices, rows], 1);
     const best = tf.topk(allValues, k);
-    // Row r's picks index row r of allRows: flatten rather than gather's batchDims, which tfjs's
-    // WASM backend (4.22) gets wrong (it ignores the batch and reads the first rows).
-    const [blockRows, width] = allRows.shape;
-    const offsets = tf.mul(tf.range(0, blockRows, 1, 'int32'), tf.scalar(width, 'int32')).reshape([blockRows, 1]);
-    const picked = tf.gather(tf.reshape(allRows, [-1]), tf.reshape(tf.add(best.indices, offsets), [-1]));
-    return [best.values as tf.Tensor2D, tf.reshape(picked, [blockRows, k]) as tf.Tensor2D];
+    return [best.values as tf.Tensor2D, gatherInRows(allRows, best.indices as tf.Tensor2D)];
   }
 
   /** The shards in order, uploaded one at a time; the next one is read while this one is used. */
@@ -288,6 +287,45 @@ export class FlatScanIndex implements VectorIndex {
     this.#resident = undefined;
     if (this.#source.kind === 'file') await this.#source.handle.close();
   }
+}
+
+/** Columns a group holds in {@link topkOfRows}'s first stage. */
+const GROUP = 256;
+
+/**
+ * `tf.topk` of each row, in two stages when rows are long: tfjs's top-k sorts whole rows (a
+ * bitonic network on WebGPU, log² passes over all 262,144 scores of a shard), which cost more
+ * than the matrix product itself. Instead, take the maximum of each group of 256 columns, the
+ * k groups with the largest maxima, and the top k of those k·256 candidates. Exact: each of
+ * the row's k best values lies in a group whose maximum is among the k largest maxima.
+ */
+function topkOfRows(scores: tf.Tensor2D, k: number): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+  const [rows, columns] = scores.shape;
+  const groups = Math.ceil(columns / GROUP);
+  if (groups < 4 * k) return tf.topk(scores, k) as { values: tf.Tensor2D; indices: tf.Tensor2D };
+  const padded = groups * GROUP === columns ? scores : tf.pad(scores, [[0, 0], [0, groups * GROUP - columns]], -3.4e38);
+  const grouped = tf.reshape(padded, [rows, groups, GROUP]);
+  const bestGroups = tf.topk(tf.max(grouped, 2) as tf.Tensor2D, k).indices as tf.Tensor2D; // [rows, k]
+  const candidates = tf.reshape(gatherInRows(tf.reshape(grouped, [rows, groups * GROUP]) as tf.Tensor2D, bestGroups, GROUP), [rows, k * GROUP]) as tf.Tensor2D;
+  const best = tf.topk(candidates, k);
+  // Candidate c is column (group of c / GROUP) · GROUP + c mod GROUP.
+  const candidateColumns = tf.reshape(tf.add(tf.reshape(tf.mul(bestGroups, tf.scalar(GROUP, 'int32')), [rows, k, 1]), tf.range(0, GROUP, 1, 'int32')), [rows, k * GROUP]) as tf.Tensor2D;
+  return { values: best.values as tf.Tensor2D, indices: gatherInRows(candidateColumns, best.indices as tf.Tensor2D) };
+}
+
+/**
+ * Row r of the result holds `source[r][picks[r][j]]` (with `span` > 1: the `span` columns
+ * starting at picks[r][j]·span). Done on a flattened source rather than with gather's
+ * batchDims, which tfjs's WASM backend (4.22) gets wrong (it ignores the batch).
+ */
+function gatherInRows(source: tf.Tensor2D, picks: tf.Tensor2D, span = 1): tf.Tensor2D {
+  const [rows, width] = source.shape;
+  const picked = picks.shape[1];
+  const units = width / span;
+  const offsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(units, 'int32')), [rows, 1]);
+  const flatPicks = tf.reshape(tf.add(picks, offsets), [-1]);
+  const gathered = tf.gather(tf.reshape(source, [rows * units, span]), flatPicks);
+  return tf.reshape(gathered, [rows, picked * span]) as tf.Tensor2D;
 }
 
 function disposeShard(shard: DeviceShard): void {
