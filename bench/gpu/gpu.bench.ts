@@ -31,6 +31,8 @@ import { FlatScanIndex } from '../../toolkit/src/retrieval/dense/flat-scan.js';
 import { actionForward, type ActionSequence } from '../../toolkit/src/rl/action-forward.js';
 import { clippedPolicyLoss, klPenalty, maskedMean } from '../../toolkit/src/rl/losses.js';
 import { trainSft } from '../../toolkit/src/rl/sft.js';
+import { globalNormScale } from '../../toolkit/src/rl/gradients.js';
+import { ScaledAdam } from '../../toolkit/src/models/tfjs/adam.js';
 import { best } from '../timing.js';
 import { promptIds } from './lm-shared.js';
 
@@ -197,6 +199,7 @@ async function benchSearch(): Promise<void> {
   await index.searchVectors(queries.subarray(0, DIMENSION * Math.min(8, W.searchQueries)), Math.min(8, W.searchQueries), K); // warm-up
   const { value: hits, seconds } = await best(onGpu ? 3 : 1, () => index.searchVectors(queries, W.searchQueries, K));
   const rows = hits.map((h) => h.map((m) => m.row));
+  if (process.env.PROFILE === '1') (results as Record<string, unknown>).searchProfile = await profileKernels('search', () => index.searchVectors(queries, W.searchQueries, K));
   const step = `flat IP top-${K}, ${W.searchRows / 1e6}M×${DIMENSION}, ${W.searchQueries} queries (${index.resident ? 'resident' : 'streamed'}, ${index.shardRows}-row shards)`;
   const measure: Measure = { section: 'search', kind: 'search-scan', step, unit: 'queries/s', value: W.searchQueries / seconds };
   measures.push(measure);
@@ -366,7 +369,7 @@ async function benchLm(): Promise<void> {
     // One PPO actor update as the trainer makes it: old and reference log-probs (no gradient),
     // then the clipped surrogate plus the KL penalty, backward, Adam.
     const sequences: ActionSequence[] = rows.map((r) => ({ tokens: [...r.prompt, ...r.completion], actionMask: [...r.prompt.map(() => 0), ...r.completion.map(() => 1)] }));
-    const optimizer = tf.train.adam(1e-6);
+    const optimizer = new ScaledAdam(1e-6);
     const advantagesOf = (n: number) => tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
     const ppoStep = async () => {
       const old = tf.tidy(() => actionForward(lm, sequences, 0, undefined, { entropy: false }).logProbs);
@@ -379,7 +382,8 @@ async function benchLm(): Promise<void> {
         return tf.add(loss, tf.mul(0.001, maskedMean(klPenalty(logProbs, reference, 'low_var_kl'), mask))) as tf.Scalar;
       }), lm.variables);
       await value.data();
-      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+      const { scale } = await globalNormScale(grads, 1, 1);
+      optimizer.applyScaledGradients(grads, scale);
       tf.dispose([value, old, reference, advantages, mask, ...Object.values(grads)]);
     };
     await ppoStep();
@@ -406,6 +410,30 @@ async function benchLm(): Promise<void> {
   }
 }
 
+/** Runs `run` under tf.profile and prints its kernels by time (name and input shapes). */
+async function profileKernels(name: string, run: () => Promise<unknown>): Promise<unknown> {
+  const started = performance.now();
+  const info = await tf.profile(async () => {
+    await run();
+    return [];
+  });
+  const wall = performance.now() - started;
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  for (const kernel of info.kernels) {
+    const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes)}`;
+    const entry = byKernel.get(key) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += ms;
+    byKernel.set(key, entry);
+  }
+  const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
+  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+  console.log(`\nprofile of one ${name}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time, ${wall.toFixed(0)} ms wall`);
+  console.log(formatTable(top.map(([key, e]) => ({ kernel: key.slice(0, 110), calls: e.calls, ms: e.ms, share: e.ms / Math.max(total, 1e-9) })), { digits: 2 }));
+  return { kernels: info.kernels.length, kernelMs: total, wallMs: wall, top: top.map(([key, e]) => ({ key, ...e })) };
+}
+
 // ---------------------------------------------------------------------------------------------
 /**
  * Where an SFT step's time goes, kernel by kernel (tf.profile; on WebGPU through timestamp
@@ -418,28 +446,43 @@ async function benchProfile(): Promise<void> {
   const sft = () => trainSft(lm, rows, { steps: 1, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
   await sft();
   const profiles: Record<string, unknown> = {};
-  for (const [name, run] of [['sft step', sft]] as const) {
-    const started = performance.now();
-    const info = await tf.profile(async () => {
-      await run();
-      return [];
-    });
-    const wall = performance.now() - started;
-    const byKernel = new Map<string, { calls: number; ms: number }>();
-    for (const kernel of info.kernels) {
-      const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
-      const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes)}`;
-      const entry = byKernel.get(key) ?? { calls: 0, ms: 0 };
-      entry.calls++;
-      entry.ms += ms;
-      byKernel.set(key, entry);
+  // The fused Adam kernels against tfjs's Adam, on this backend: three steps on random tensors.
+  {
+    const shapes = [[1000, 37], [5], [64, 3, 7]];
+    const start = shapes.map((shape, i) => fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), 40 + i));
+    const ours = start.map((data, i) => tf.variable(tf.tensor(data, shapes[i])));
+    const theirs = start.map((data, i) => tf.variable(tf.tensor(data, shapes[i])));
+    const fused = new ScaledAdam(0.01);
+    const reference = tf.train.adam(0.01);
+    for (let step = 0; step < 3; step++) {
+      const grads = (vars: tf.Variable[]) => Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(tf.sin(tf.add(v, step)), i + 1)]));
+      const g = grads(ours);
+      fused.applyScaledGradients(g, 0.5);
+      const h = grads(theirs);
+      reference.applyGradients(Object.fromEntries(Object.entries(h).map(([name, t]) => [name, tf.mul(t, 0.5)])) as never);
     }
-    const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
-    const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
-    console.log(`\nprofile of one ${name}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time, ${wall.toFixed(0)} ms wall`);
-    console.log(formatTable(top.map(([key, e]) => ({ kernel: key.slice(0, 110), calls: e.calls, ms: e.ms, share: e.ms / Math.max(total, 1e-9) })), { digits: 2 }));
-    profiles[name] = { kernels: info.kernels.length, kernelMs: total, wallMs: wall, top: top.map(([key, e]) => ({ key, ...e })) };
+    let worst = 0;
+    for (let i = 0; i < ours.length; i++) {
+      const [a, b] = await Promise.all([(ours[i] as tf.Variable).data(), (theirs[i] as tf.Variable).data()]);
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs((a[j] as number) - (b[j] as number)));
+    }
+    console.log(`ScaledAdam (${tf.getBackend()}) vs tf.train.adam after 3 steps: max |Δ parameter| ${worst.toExponential(1)}`);
+    profiles.adamParity = worst;
   }
+  // How often tfjs submits its queue (every 15 dispatches by default) against the step time.
+  if (onGpu) {
+    const batches: Record<string, number> = {};
+    for (const size of [15, 64, 256]) {
+      tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', size);
+      await sft();
+      const t = await best(2, sft);
+      batches[String(size)] = t.seconds;
+      console.log(`SFT step with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${size}: ${t.seconds.toFixed(2)} s`);
+    }
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 15);
+    profiles.submitBatch = batches;
+  }
+  profiles['sft step'] = await profileKernels('sft step', sft);
   (results as Record<string, unknown>).profile = profiles;
 }
 

@@ -19,7 +19,7 @@ export { loadEncoder, meanPoolNormalize, DEFAULT_MAX_LENGTH, type Encoder, type 
 export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_PREFIX } from './e5.js';
 export { ModelFileError } from './model-files.js';
 export * from './lm/index.js';
-export { useTfjsBackend, TFJS_BACKENDS, type TfjsBackendName } from './tfjs/index.js';
+export { useTfjsBackend, TFJS_BACKENDS, ScaledAdam, type TfjsBackendName } from './tfjs/index.js';
 export { resolveDevice, deviceFromEnvironment, graphicsStackReport, S3LAB_DEVICES, type S3labDevice, type ResolvedDevice, type GpuAdapterDescription } from './tfjs/index.js';
 export {
   renderChatTemplate, writeChatTemplate, trainLabTokenizer, firstMerges, byteLevelAlphabet,

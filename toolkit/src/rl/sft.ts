@@ -11,7 +11,8 @@ import { Random } from '../data/lab-world/random.js';
 import type { TransformerLM } from '../models/lm/index.js';
 import { actionForward } from './action-forward.js';
 import { tf } from '../models/tfjs/index.js';
-import { accumulateGradients, clipByGlobalNorm } from './gradients.js';
+import { accumulateGradients, globalNormScale } from './gradients.js';
+import { ScaledAdam } from '../models/tfjs/adam.js';
 
 /** One demonstration: the tokens the model is given and the tokens it should produce. */
 export interface SftExample {
@@ -124,7 +125,7 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
     }
     return batches.pop() as SftExample[];
   };
-  const optimizer = tf.train.adam(o.learningRate);
+  const optimizer = new ScaledAdam(o.learningRate);
   const history: SftStepMetrics[] = [];
   for (let step = 1; step <= o.steps; step++) {
     const started = performance.now();
@@ -151,9 +152,9 @@ export async function trainSft(lm: TransformerLM, examples: readonly SftExample[
       value.dispose();
       summed = accumulateGradients(summed, grads);
     }
-    const { clipped, norm } = await clipByGlobalNorm(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
-    optimizer.applyGradients(clipped as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-    for (const t of [...Object.values(summed as Record<string, tf.Tensor>), ...Object.values(clipped)]) t.dispose();
+    const { scale, norm } = await globalNormScale(summed as Record<string, tf.Tensor>, o.clipNorm, o.gradientAccumulation);
+    optimizer.applyScaledGradients(summed as Record<string, tf.Tensor>, scale);
+    tf.dispose(Object.values(summed as Record<string, tf.Tensor>));
     const metrics = { step, loss: loss / o.gradientAccumulation, gradNorm: norm, learningRate, tokens, inputTokens, seconds: (performance.now() - started) / 1000 };
     history.push(metrics);
     options.onStep?.(metrics);

@@ -19,7 +19,8 @@ import type { TextTokenizer } from '../models/tokenizer/index.js';
 import { actionForward, type ActionSequence } from './action-forward.js';
 import { gaeAdvantages, groupRelativeAdvantages, whiten } from './advantages.js';
 import type { RlConfig } from './config.js';
-import { accumulateGradients, clipByGlobalNorm } from './gradients.js';
+import { accumulateGradients, globalNormScale } from './gradients.js';
+import { ScaledAdam } from '../models/tfjs/adam.js';
 import { clippedPolicyLoss, clippedValueLoss, klPenalty } from './losses.js';
 import { collectRollouts, type Rollout, type RolloutReward, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import type { ValueHead } from './value-head.js';
@@ -83,16 +84,16 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
 
 export class SearcherTrainer {
   readonly config: RlConfig;
-  readonly actorOptimizer: tf.AdamOptimizer;
-  readonly criticOptimizer: tf.AdamOptimizer;
+  readonly actorOptimizer: ScaledAdam;
+  readonly criticOptimizer: ScaledAdam;
   step: number;
 
   constructor(private readonly options: SearcherTrainerOptions) {
     this.config = options.config;
     if (this.config.algorithm === 'ppo' && !options.valueHead) throw new Error('SearcherTrainer: PPO needs a valueHead (the critic)');
     if ((this.config.klCoef > 0 || this.config.klLossCoef > 0) && !options.reference) throw new Error('SearcherTrainer: a KL coefficient is set but no reference policy was given');
-    this.actorOptimizer = tf.train.adam(this.config.actorLearningRate) as tf.AdamOptimizer;
-    this.criticOptimizer = tf.train.adam(this.config.criticLearningRate) as tf.AdamOptimizer;
+    this.actorOptimizer = new ScaledAdam(this.config.actorLearningRate);
+    this.criticOptimizer = new ScaledAdam(this.config.criticLearningRate);
     this.step = options.step ?? 0;
   }
 
@@ -230,14 +231,13 @@ export class SearcherTrainer {
         const criticNames = new Set(criticVariables.map((v) => v.name));
         const actorGrads = Object.fromEntries(Object.entries(all).filter(([name]) => !criticNames.has(name)));
         const criticGrads = Object.fromEntries(Object.entries(all).filter(([name]) => criticNames.has(name)));
-        const { clipped, norm } = await clipByGlobalNorm(actorGrads, c.gradClip, 1);
-        this.actorOptimizer.applyGradients(clipped as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+        const { scale, norm } = await globalNormScale(actorGrads, c.gradClip, 1);
+        this.actorOptimizer.applyScaledGradients(actorGrads, scale);
         if (Object.keys(criticGrads).length > 0) {
-          const critic = await clipByGlobalNorm(criticGrads, c.gradClip, 1);
-          this.criticOptimizer.applyGradients(critic.clipped as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
-          tf.dispose(Object.values(critic.clipped));
+          const critic = await globalNormScale(criticGrads, c.gradClip, 1);
+          this.criticOptimizer.applyScaledGradients(criticGrads, critic.scale);
         }
-        tf.dispose([...Object.values(all), ...Object.values(clipped)]);
+        tf.dispose(Object.values(all));
         sums.gradNorm += norm;
         sums.updates++;
       }

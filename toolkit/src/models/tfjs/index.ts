@@ -2,3 +2,4 @@ export { useTfjsBackend, TFJS_BACKENDS, type TfjsBackendName, tf } from './backe
 export { resolveDevice, deviceFromEnvironment, findGpuAdapter, graphicsStackReport, S3LAB_DEVICES } from './device.js';
 export type { S3labDevice, ResolvedDevice, GpuAdapterDescription } from './device.js';
 export { matMul, registerMatMulGradient } from './matmul.js';
+export { ScaledAdam } from './adam.js';

@@ -239,10 +239,10 @@ export class FlatScanIndex implements VectorIndex {
   private mergeShard(query: tf.Tensor2D, shard: DeviceShard, k: number, values: tf.Tensor2D | undefined, indices: tf.Tensor2D | undefined): [tf.Tensor2D, tf.Tensor2D] {
     // WASM multiplies fast only without transposed operands (see models/tfjs/matmul.ts), so
     // there the small query block is transposed rather than the shard: (shard · queryᵀ)ᵀ.
-    let scores = tf.getBackend() === 'wasm'
+    let scores: tf.Tensor2D = tf.getBackend() === 'wasm'
       ? (tf.transpose(matMul(shard.matrix, query, false, true)) as tf.Tensor2D)
       : tf.matMul(query, shard.matrix, false, true);
-    if (shard.squaredNorms) scores = tf.sub(tf.mul(scores, 2), shard.squaredNorms);
+    if (shard.squaredNorms) scores = tf.sub(tf.mul(scores, 2), shard.squaredNorms) as tf.Tensor2D;
     const local = topkOfRows(scores, Math.min(k, shard.rows));
     const rows = tf.add(local.indices, tf.scalar(shard.first, 'int32')) as tf.Tensor2D;
     if (!values || !indices) return [local.values as tf.Tensor2D, rows];

@@ -1,0 +1,148 @@
+/**
+ * Adam with the gradient scale (clipping, averaging over micro-batches) folded in, and on
+ * WebGPU fused into three custom WGSL kernels per parameter (first moment, second moment,
+ * update) instead of tfjs's ~13 elementwise kernels plus the scaling multiply. A 0.5B model
+ * has ~290 parameter tensors, so an update went from ~4,000 kernel dispatches to ~900, and
+ * dispatching, not arithmetic, is what an update costs there (bench/gpu, profile section).
+ *
+ * It is tfjs's AdamOptimizer otherwise: the same moments (named `<var>/m`, `<var>/v`), the
+ * same getWeights/setWeights, so checkpoints are unchanged; on other backends it runs tfjs's
+ * own update.
+ *
+ * @example
+ * ```ts
+ * import { ScaledAdam, tf } from '@s3lab/toolkit';
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const optimizer = new ScaledAdam(0.1);
+ * const { grads } = tf.variableGrads(() => tf.sum(tf.square(w)) as tf.Scalar, [w]);
+ * optimizer.applyScaledGradients(grads, 0.5); // the step of Adam on grads × 0.5
+ * ```
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+interface MomentSlot {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+/** tfjs AdamOptimizer's private state, read and written as tfjs itself does. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Array<MomentSlot | undefined>;
+  accumulatedSecondMoment: Array<MomentSlot | undefined>;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** The part of tfjs-backend-webgpu's program contract these kernels use. */
+interface ElementwiseProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  size: boolean;
+  uniforms: string;
+  getUserCode(): string;
+}
+
+interface WebGpuBackendLike {
+  runWebGPUProgram(program: ElementwiseProgram, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms: Array<{ type: 'float32'; data: number[] }>): tf.TensorInfo;
+}
+
+const WORKGROUP = 128;
+
+function elementwise(key: string, inputs: string[], shape: number[], uniforms: string, body: string): ElementwiseProgram {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    variableNames: inputs,
+    // The variable's own shape, walked as one flat index: every input has that shape too.
+    outputShape: shape,
+    shaderKey: `s3lab_adam_${key}`,
+    dispatchLayout: { x: shape.map((_, axis) => axis) },
+    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    size: true,
+    uniforms,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${body}
+        }
+      }`,
+  };
+}
+
+/** m' = β₁·m + (1 − β₁)·s·g (also v' = β₂·v + (1 − β₂)·(s·g)² with `square`). */
+function momentProgram(shape: number[], square: boolean): ElementwiseProgram {
+  const g = square ? 'let g = getGByOutputIndex(index) * uniforms.scale; let x = g * g;' : 'let x = getGByOutputIndex(index) * uniforms.scale;';
+  return elementwise(square ? 'v' : 'm', ['M', 'G'], shape, 'beta : f32, scale : f32,', `${g}
+          setOutputAtIndex(index, uniforms.beta * getMByOutputIndex(index) + (1.0 - uniforms.beta) * x);`);
+}
+
+/** p' = p − lr · (m' / (1 − β₁ᵗ)) / (√(v' / (1 − β₂ᵗ)) + ε), tfjs's formula term for term. */
+function updateProgram(shape: number[]): ElementwiseProgram {
+  return elementwise('update', ['P', 'M', 'V'], shape, 'lr : f32, c1 : f32, c2 : f32, eps : f32,', `
+          let m = getMByOutputIndex(index) / uniforms.c1;
+          let v = getVByOutputIndex(index) / uniforms.c2;
+          setOutputAtIndex(index, getPByOutputIndex(index) - uniforms.lr * (m / (sqrt(v) + uniforms.eps)));`);
+}
+
+/** tfjs's Adam that takes a gradient scale and fuses its update on WebGPU (see the module's comment). */
+export class ScaledAdam extends tf.AdamOptimizer {
+  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
+    super(learningRate, beta1, beta2, epsilon);
+  }
+
+  /** One Adam step on `grads × scale` (by variable name; variables without a gradient keep their value). */
+  applyScaledGradients(grads: Record<string, tf.Tensor>, scale = 1): void {
+    if (tf.getBackend() !== 'webgpu') {
+      // tfjs types the map as variables, but reads plain tensors from it.
+      type Grads = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+      if (scale === 1) return this.applyGradients(grads as unknown as Grads);
+      const scaled = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)])));
+      this.applyGradients(scaled as unknown as Grads);
+      tf.dispose(Object.values(scaled));
+      return;
+    }
+    this.applyFused(grads, scale);
+  }
+
+  private applyFused(grads: Record<string, tf.Tensor>, scale: number): void {
+    const self = this as unknown as AdamInternals;
+    const backend = tf.backend() as unknown as WebGpuBackendLike;
+    const engine = tf.engine();
+    const step = this.iterations + 1;
+    const c1 = 1 - self.beta1 ** step;
+    const c2 = 1 - self.beta2 ** step;
+    const run = (program: ElementwiseProgram, inputs: tf.Tensor[], uniforms: number[]): tf.Tensor =>
+      engine.makeTensorFromTensorInfo(backend.runWebGPUProgram(program, inputs, 'float32', uniforms.map((value) => ({ type: 'float32', data: [value] }))));
+    Object.keys(grads).forEach((name, i) => {
+      const value = engine.registeredVariables[name] as tf.Variable;
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const gradient = grads[name];
+      if (gradient === undefined) return;
+      const m = (self.accumulatedFirstMoment[i] as MomentSlot).variable;
+      const v = (self.accumulatedSecondMoment[i] as MomentSlot).variable;
+      const shape = value.shape;
+      const nextM = run(momentProgram(shape, false), [m, gradient], [self.beta1, scale]);
+      const nextV = run(momentProgram(shape, true), [v, gradient], [self.beta2, scale]);
+      const nextValue = run(updateProgram(shape), [value, nextM, nextV], [self.learningRate, c1, c2, self.epsilon]);
+      m.assign(nextM);
+      v.assign(nextV);
+      value.assign(nextValue);
+      tf.dispose([nextM, nextV, nextValue]);
+    });
+    // tfjs's bias-correction powers, kept as it keeps them (getWeights/setWeights read them).
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(self.beta1 ** (step + 1)));
+      self.accBeta2.assign(tf.scalar(self.beta2 ** (step + 1)));
+    });
+    (this as unknown as { incrementIterations(): void }).incrementIterations();
+  }
+}
