@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FaissIndex, FlatScanIndex, readFlatLayout, writeFlatIndexFile, type DenseMatch, type FaissMetric } from '@s3lab/toolkit';
+import { buildDenseIndex, DenseIndex, FaissIndex, FlatScanIndex, openVectorIndex, readFlatLayout, writeFlatIndexFile, type DenseMatch, type FaissMetric } from '@s3lab/toolkit';
 import { PYTHON, randomUnitVectors, temporaryDirectory } from './support.js';
 
 const D = 32;
@@ -97,5 +97,20 @@ describe('FlatScanIndex', () => {
     const whole = join(dir.path, 'inner_product.faiss');
     await writeFile(cut, (await readFile(whole)).subarray(0, 1000));
     await assert.rejects(FlatScanIndex.open(cut), /1000 bytes, but 20000 rows of dimension 32 need 2560045: the file is cut short/u);
+  });
+
+  test('openVectorIndex: a built Flat directory scanned with its ids gives what FAISS gives; only Flat is scanned', async () => {
+    const directory = join(dir.path, 'built');
+    const ids = Array.from({ length: 3000 }, (_, i) => `doc-${i}`);
+    await buildDenseIndex([ids.map((id, i) => ({ id, vector: vectors.subarray(i * D, (i + 1) * D) }))], { directory, dimension: D });
+    const faiss = await DenseIndex.load(directory);
+    const scan = await openVectorIndex(directory, { engine: 'scan' });
+    assert.ok(scan instanceof FlatScanIndex);
+    assert.deepEqual((await scan.searchVectors(queries, NQ, K)).map((h) => h.map((m) => m.id)), (await faiss.searchVectors(queries, NQ, K)).map((h) => h.map((m) => m.id)));
+    assert.ok((await openVectorIndex(directory)) instanceof DenseIndex, 'small and on the CPU: FAISS');
+    await scan.dispose();
+    const ivf = join(dir.path, 'built-ivf');
+    await buildDenseIndex([ids.map((id, i) => ({ id, vector: vectors.subarray(i * D, (i + 1) * D) }))], { directory: ivf, dimension: D, factory: 'IVF4,Flat', trainingSize: 1000 });
+    await assert.rejects(openVectorIndex(ivf, { engine: 'scan' }), /the flat scan searches Flat indexes only; this one is "IVF4,Flat"/u);
   });
 });

@@ -16,6 +16,7 @@ import { readEncoderConfig, readTokenizerConfig, resolveMaxLength, resolvePadId 
 import { openEncoderSession, type EncoderSession, type KnownInput } from './onnx-session.js';
 import { meanPoolNormalize } from './pooling.js';
 import { loadTfjsBert } from './tfjs-bert.js';
+import { resolveDevice } from '../tfjs/device.js';
 
 /** A loaded encoder. */
 export interface Encoder {
@@ -43,7 +44,8 @@ export interface EncoderOptions {
   modelFile?: string;
   /**
    * `onnx` (ONNX Runtime, the fastest on a CPU) or `tfjs` (the BERT forward pass in tfjs, from
-   * `model.safetensors`). Default: `onnx` when the ONNX file is there, `tfjs` otherwise.
+   * `model.safetensors`). Default: `onnx` when the ONNX file is there, `tfjs` otherwise, and
+   * `tfjs` on the GPU (`S3LAB_DEVICE` resolving to WebGPU) when `model.safetensors` is there.
    */
   runtime?: 'onnx' | 'tfjs';
 }
@@ -76,7 +78,7 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
   const opts = optionsSchema.parse(options);
   const configPath = await requireModelFile(dir, 'config.json', 'the model configuration: hidden size, positions');
   const tokenizerPath = await requireModelFile(dir, 'tokenizer.json', "the tokenizer's vocabulary and rules");
-  const runtime = opts.runtime ?? (await access(join(dir, opts.modelFile)).then(() => 'onnx' as const, () => 'tfjs' as const));
+  const runtime = opts.runtime ?? (await defaultRuntime(dir, opts.modelFile));
   const config = await readEncoderConfig(configPath);
   const tokenizerConfig = await readTokenizerConfig(join(dir, 'tokenizer_config.json'));
   const maxLength = resolveMaxLength(opts.maxLength, config, tokenizerConfig);
@@ -109,6 +111,17 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
       await run.dispose();
     },
   };
+}
+
+/**
+ * ONNX Runtime when the ONNX file is there, tfjs otherwise; but on the GPU (`S3LAB_DEVICE`
+ * resolving to WebGPU) tfjs whenever the safetensors weights are there, since s3lab's ONNX
+ * Runtime runs on the CPU only.
+ */
+async function defaultRuntime(dir: string, modelFile: string): Promise<'onnx' | 'tfjs'> {
+  const exists = (name: string) => access(join(dir, name)).then(() => true, () => false);
+  if ((await exists('model.safetensors')) && (await resolveDevice()).backend === 'webgpu') return 'tfjs';
+  return (await exists(modelFile)) ? 'onnx' : 'tfjs';
 }
 
 /** One padded batch in, its pooled embeddings out, whichever runtime computes the hidden states. */

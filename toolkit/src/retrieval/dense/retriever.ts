@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { splitContents, type CorpusDocument } from '../../data/formats/corpus.js';
 import type { Hit, Retriever } from '../types.js';
-import type { DenseIndex } from './dense-index.js';
+import type { VectorIndex } from './flat-scan.js';
 import { encodeChecked, type EncodeTexts } from './encode.js';
 import { packRows } from './vectors.js';
 
@@ -19,7 +19,8 @@ export type PassageLookup =
 
 /** Options of {@link DenseRetriever}. */
 export interface DenseRetrieverOptions {
-  index: DenseIndex;
+  /** FAISS (`DenseIndex`) or the tfjs flat scan (`FlatScanIndex`, on the GPU or streamed from disk). */
+  index: VectorIndex;
   /** Encodes the queries; must be the encoder the index was built with. */
   encode: EncodeTexts;
   /** Row → passage. Its ids must match the index's (checked on every hit). */
@@ -40,7 +41,7 @@ const kSchema = z.number().int().min(0);
  * ```
  */
 export class DenseRetriever implements Retriever {
-  readonly index: DenseIndex;
+  readonly index: VectorIndex;
   readonly #encode: EncodeTexts;
   readonly #passages: PassageLookup;
   readonly #queryPrefix: string;
