@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generateLabWorld, splitContents, type Retriever } from '@s3lab/toolkit';
-import { DenseIndex, DenseRetriever, buildDenseIndex, encodePassages, type EncodeTexts } from '@s3lab/toolkit';
+import { DenseRetriever, buildDenseIndex, encodePassages, type EncodeTexts, type VectorIndex } from '@s3lab/toolkit';
 import { temporaryDirectory } from './support.js';
 
 const D = 64;
@@ -23,7 +23,7 @@ const encode: EncodeTexts = async (texts) => {
   });
 };
 
-async function labIndex(): Promise<DenseIndex> {
+async function labIndex(): Promise<VectorIndex> {
   const dir = await temporaryDirectory();
   try {
     return await buildDenseIndex(encodePassages(lab.corpus, encode, { dimension: D, batchSize: 64, prefix: 'passage: ' }), { directory: dir.path, dimension: D, encoder: 'toy-hash' });

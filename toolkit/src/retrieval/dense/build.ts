@@ -3,13 +3,17 @@
  * committed to a checkpoint (see `checkpoint.ts`), and running the same build again after
  * an interruption (an error, an abort, kill -9) continues where the last commit left off.
  */
-import { rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BuildCheckpoint, PARTIAL_DIR } from './checkpoint.js';
 import { DenseIndex, type DenseIndexOptions } from './dense-index.js';
 import type { ResumePoint } from './encode.js';
-import { configDifferences, readManifest, type DenseConfig } from './manifest.js';
+import { configDifferences, IDS_FILE, INDEX_FILE, readManifest, writeManifest, type DenseConfig } from './manifest.js';
+import { writeFlatIndexFile } from './flat-file.js';
+import type { VectorIndex } from './flat-scan.js';
+import { encodeIds, idsAreRowNumbers } from './ids-file.js';
+import { openVectorIndex } from './open-vector-index.js';
 import { packBatch, type DenseBatch, type PackedBatch } from './vectors.js';
 
 /**
@@ -79,13 +83,14 @@ const REPLAY_ROWS = 16_384;
  * console.log(index.size); // 2
  * ```
  */
-export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<DenseIndex> {
+export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex> {
   const settings = buildSchema.parse(options);
   const config: DenseConfig = { dimension: settings.dimension, metric: settings.metric, factory: settings.factory, encoder: settings.encoder };
   const finished = await openFinished(settings.directory, config);
   if (finished) return finished;
 
   const checkpoint = await BuildCheckpoint.open(settings.directory, config);
+  if (config.factory === 'Flat') return buildFlat(source, settings, options, checkpoint);
   try {
     const index = await restore(checkpoint, config);
     const resumedFrom = checkpoint.count;
@@ -144,8 +149,65 @@ export async function buildDenseIndex(source: DenseSource, options: DenseBuildOp
   }
 }
 
+/**
+ * A Flat build in bounded memory: batches go to the checkpoint only (no FAISS index grows in
+ * memory: wiki-18's would be 61 GB), and the finished FAISS file is written from the
+ * checkpoint's vectors in one streaming pass. What it returns is opened as `openVectorIndex`
+ * decides (FAISS when it fits in memory).
+ */
+async function buildFlat(source: DenseSource, settings: z.output<typeof buildSchema>, options: DenseBuildOptions, checkpoint: BuildCheckpoint): Promise<VectorIndex> {
+  const { dimension } = checkpoint.config;
+  try {
+    const resumedFrom = checkpoint.count;
+    let committedIds: string[] | undefined;
+    const idOf = (row: number): string => {
+      committedIds ??= [];
+      return committedIds[row] as string;
+    };
+    if (resumedFrom > 0) committedIds = await checkpoint.committedIds();
+    let idsAreRows = committedIds === undefined || idsAreRowNumbers(committedIds, 0);
+    const started = performance.now();
+    let sinceCommit = 0;
+    let row = resumedFrom;
+    for await (const raw of startAt(source, { size: resumedFrom, idOf }, dimension)) {
+      const batch = packBatch(raw, dimension);
+      if (batch.ids.length === 0) continue;
+      checkFinite(batch.vectors, dimension, row);
+      encodeIds(batch.ids, row); // validates the ids before they reach the checkpoint
+      idsAreRows &&= idsAreRowNumbers(batch.ids, row);
+      await checkpoint.append(batch.ids, batch.vectors);
+      row += batch.ids.length;
+      sinceCommit += batch.ids.length;
+      if (sinceCommit >= settings.checkpointEvery) {
+        await checkpoint.commit();
+        sinceCommit = 0;
+        const seconds = (performance.now() - started) / 1000;
+        options.onProgress?.({ done: checkpoint.count, resumedFrom, total: settings.total, seconds, rowsPerSecond: (checkpoint.count - resumedFrom) / seconds });
+      }
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('the build was aborted');
+    }
+    await checkpoint.commit();
+    await writeFlatIndexFile(join(settings.directory, INDEX_FILE), { dimension, metric: settings.metric, count: checkpoint.count }, checkpoint.committedVectors(REPLAY_ROWS));
+    if (!idsAreRows) await copyFile(checkpoint.idsPath, join(settings.directory, IDS_FILE));
+    await writeManifest(settings.directory, { format: 's3lab-dense-index', version: 1, ...checkpoint.config, count: checkpoint.count, idsAreRows });
+    await checkpoint.remove();
+    return await openVectorIndex(settings.directory);
+  } catch (error) {
+    await checkpoint.commit().catch(() => undefined);
+    await checkpoint.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** FAISS rejects non-finite vectors; the Flat build, which skips FAISS, rejects them the same way. */
+function checkFinite(vectors: Float32Array, dimension: number, firstRow: number): void {
+  for (let i = 0; i < vectors.length; i++) {
+    if (!Number.isFinite(vectors[i])) throw new RangeError(`row ${firstRow + Math.floor(i / dimension)} has a non-finite value (${vectors[i]}) at column ${i % dimension}`);
+  }
+}
+
 /** The finished index in `directory` when it has one with `config`; throws if it holds a different one. */
-async function openFinished(directory: string, config: DenseConfig): Promise<DenseIndex | undefined> {
+async function openFinished(directory: string, config: DenseConfig): Promise<VectorIndex | undefined> {
   const manifest = await readManifest(directory);
   if (!manifest) return undefined;
   const differences = configDifferences(manifest, config);
@@ -154,7 +216,7 @@ async function openFinished(directory: string, config: DenseConfig): Promise<Den
   }
   // A crash between saving the index and deleting the checkpoint leaves both; the index wins.
   await rm(join(directory, PARTIAL_DIR), { recursive: true, force: true });
-  return DenseIndex.load(directory);
+  return openVectorIndex(directory);
 }
 
 /** A DenseIndex holding the checkpoint's committed rows. */
@@ -174,7 +236,7 @@ async function restore(checkpoint: BuildCheckpoint, config: DenseConfig): Promis
 }
 
 /** The source's batches from the end of what `index` holds (the checkpoint's rows) on. */
-async function* startAt(source: DenseSource, index: DenseIndex, dimension: number): AsyncGenerator<DenseBatch> {
+async function* startAt(source: DenseSource, index: Pick<DenseIndex, 'size' | 'idOf'>, dimension: number): AsyncGenerator<DenseBatch> {
   const done = index.size;
   const idOf = (row: number) => index.idOf(row);
   if (typeof source === 'function') {

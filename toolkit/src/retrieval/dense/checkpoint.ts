@@ -89,6 +89,11 @@ export class BuildCheckpoint {
     return this.#state.trained;
   }
 
+  /** ids.txt of the committed rows (one id per line, as a finished index's ids.txt). */
+  get idsPath(): string {
+    return join(this.directory, IDS);
+  }
+
   /** Where the trained, empty FAISS index is kept. */
   get trainedIndexPath(): string {
     return join(this.directory, TRAINED);

@@ -26,3 +26,4 @@ export { FlatScanIndex } from './flat-scan.js';
 export type { FlatScanOptions, VectorIndex } from './flat-scan.js';
 export { readFlatLayout, writeFlatIndexFile } from './flat-file.js';
 export type { FlatFileLayout } from './flat-file.js';
+export { openVectorIndex } from './open-vector-index.js';
