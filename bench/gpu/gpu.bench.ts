@@ -24,7 +24,7 @@ import { loadTfjsBert } from '../../toolkit/src/models/encoder/tfjs-bert.js';
 import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
 import { writeSafetensors, type StoredTensor } from '../../toolkit/src/models/lm/safetensors.js';
 import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
-import { tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
+import { setTiledMatMul, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { FaissIndex } from '../../toolkit/src/retrieval/dense/faiss.js';
 import { writeFlatIndexFile } from '../../toolkit/src/retrieval/dense/flat-file.js';
 import { FlatScanIndex } from '../../toolkit/src/retrieval/dense/flat-scan.js';
@@ -135,46 +135,68 @@ function normaliseRows(array: Float32Array, dimension: number): Float32Array {
 // ---------------------------------------------------------------------------------------------
 async function benchMatmul(): Promise<void> {
   const repeats = onGpu ? 20 : 2;
-  for (const n of W.matmulSizes) {
-    const a = tf.tensor2d(fill(new Float32Array(n * n), 1), [n, n]);
-    const b = tf.tensor2d(fill(new Float32Array(n * n), 2), [n, n]);
-    const run = async () => {
-      let last: tf.Tensor | undefined;
-      for (let i = 0; i < repeats; i++) {
+  if (onGpu) {
+    // The tiled kernel against tfjs's own, element by element, on odd shapes and every transpose.
+    let worst = 0;
+    for (const [m, k, n] of [[1000, 777, 513], [130, 64, 300], [4096, 896, 2048]] as const) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = tf.tensor2d(fill(new Float32Array(m * k), m + k), ta ? [k, m] : [m, k]);
+        const b = tf.tensor2d(fill(new Float32Array(k * n), k + n), tb ? [n, k] : [k, n]);
+        setTiledMatMul(false);
+        const reference = await tf.matMul(a, b, ta, tb).data();
+        setTiledMatMul(true);
+        const tiled = await tf.matMul(a, b, ta, tb).data();
+        for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs((reference[i] as number) - (tiled[i] as number)) / Math.max(1, Math.abs(reference[i] as number)));
+        tf.dispose([a, b]);
+      }
+    }
+    console.log(`tiled matmul vs tfjs's: max relative difference ${worst.toExponential(1)} over 12 products`);
+    (results as Record<string, unknown>).tiledMatmulParity = worst;
+  }
+  for (const tiled of onGpu ? [false, true] : [true]) {
+    setTiledMatMul(tiled);
+    for (const n of W.matmulSizes) {
+      const a = tf.tensor2d(fill(new Float32Array(n * n), 1), [n, n]);
+      const b = tf.tensor2d(fill(new Float32Array(n * n), 2), [n, n]);
+      const run = async () => {
+        let last: tf.Tensor | undefined;
+        for (let i = 0; i < repeats; i++) {
+          last?.dispose();
+          last = tf.matMul(a, b);
+        }
+        // The queue runs in order: reading one element of the last product waits for all of them.
+        const corner = tf.slice(last as tf.Tensor2D, [0, 0], [1, 1]);
+        await corner.data();
+        corner.dispose();
         last?.dispose();
-        last = tf.matMul(a, b);
-      }
-      // The queue runs in order: reading one element of the last product waits for all of them.
-      const corner = tf.slice(last as tf.Tensor2D, [0, 0], [1, 1]);
-      await corner.data();
-      corner.dispose();
-      last?.dispose();
-    };
-    await run();
-    const { seconds } = await best(3, run);
-    const value = (2 * n ** 3 * repeats) / seconds / 1e12;
-    const check = await (async () => {
-      const c = tf.matMul(a, b);
-      const got = (await tf.slice(c, [0, 0], [8, 8]).data()) as Float32Array;
-      c.dispose();
-      const aa = (await tf.slice(a, [0, 0], [8, n]).data()) as Float32Array;
-      const bb = (await tf.slice(b, [0, 0], [n, 8]).data()) as Float32Array;
-      let worst = 0;
-      for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) {
-        let sum = 0;
-        for (let t = 0; t < n; t++) sum += (aa[i * n + t] as number) * (bb[t * 8 + j] as number);
-        worst = Math.max(worst, Math.abs(sum - (got[i * 8 + j] as number)) / Math.max(1, Math.abs(sum)));
-      }
-      return `max rel. error vs float64 on an 8×8 corner ${worst.toExponential(1)}`;
-    })();
-    a.dispose();
-    b.dispose();
-    measures.push({ section: 'matmul', kind: `matmul-${n}`, step: `${n}×${n} fp32`, unit: 'TFLOP/s', value, check });
-    console.log(`matmul ${n}: ${value.toFixed(2)} TFLOP/s (${check})`);
+      };
+      await run();
+      const { seconds } = await best(3, run);
+      const value = (2 * n ** 3 * repeats) / seconds / 1e12;
+      const check = await (async () => {
+        const c = tf.matMul(a, b);
+        const got = (await tf.slice(c, [0, 0], [8, 8]).data()) as Float32Array;
+        c.dispose();
+        const aa = (await tf.slice(a, [0, 0], [8, n]).data()) as Float32Array;
+        const bb = (await tf.slice(b, [0, 0], [n, 8]).data()) as Float32Array;
+        let worst = 0;
+        for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) {
+          let sum = 0;
+          for (let t = 0; t < n; t++) sum += (aa[i * n + t] as number) * (bb[t * 8 + j] as number);
+          worst = Math.max(worst, Math.abs(sum - (got[i * 8 + j] as number)) / Math.max(1, Math.abs(sum)));
+        }
+        return `max rel. error vs float64 on an 8×8 corner ${worst.toExponential(1)}`;
+      })();
+      a.dispose();
+      b.dispose();
+      measures.push({ section: 'matmul', kind: `matmul-${n}${onGpu && !tiled ? '-tfjs' : ''}`, step: `${n}×${n} fp32${onGpu ? (tiled ? ' (s3lab tiled WGSL)' : " (tfjs's kernel)") : ''}`, unit: 'TFLOP/s', value, check });
+      console.log(`matmul ${n}${tiled ? '' : ' tfjs'}: ${value.toFixed(2)} TFLOP/s (${check})`);
+    }
   }
   if (onGpu) {
     const reply = peer('matmul', { sizes: W.matmulSizes, repeats }) as { tflops: Record<string, Record<string, number>> };
     for (const m of measures.filter((x) => x.section === 'matmul')) m.torch = reply.tflops[m.step.split('×')[0] as string];
+    for (const m of measures.filter((x) => x.kind.endsWith('-tfjs'))) m.kind = m.kind.replace('-tfjs', '') + '-tfjs';
   }
 }
 
@@ -429,9 +451,9 @@ async function profileKernels(name: string, run: () => Promise<unknown>): Promis
   }
   const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
   const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
-  console.log(`\nprofile of one ${name}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time, ${wall.toFixed(0)} ms wall`);
+  console.log(`\nprofile of one ${name}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time, ${wall.toFixed(0)} ms wall, tensors at peak ${(info.peakBytes / 2 ** 30).toFixed(2)} GiB (${(tf.memory().numBytes / 2 ** 30).toFixed(2)} GiB held after)`);
   console.log(formatTable(top.map(([key, e]) => ({ kernel: key.slice(0, 110), calls: e.calls, ms: e.ms, share: e.ms / Math.max(total, 1e-9) })), { digits: 2 }));
-  return { kernels: info.kernels.length, kernelMs: total, wallMs: wall, top: top.map(([key, e]) => ({ key, ...e })) };
+  return { kernels: info.kernels.length, kernelMs: total, wallMs: wall, peakBytes: info.peakBytes, heldBytes: tf.memory().numBytes, top: top.map(([key, e]) => ({ key, ...e })) };
 }
 
 // ---------------------------------------------------------------------------------------------

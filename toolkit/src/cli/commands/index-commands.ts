@@ -70,7 +70,7 @@ export function registerIndexCommands(program: Command): void {
         const source = encodePassages(readCorpus(options.corpus), (texts) => encoder.encode(texts), { dimension: encoder.dimension, batchSize: options.batchSize, prefix: passagePrefix });
         const built = await buildDenseIndex(source, {
           directory: options.out, dimension: encoder.dimension, factory: options.factory, encoder: resolve(options.encoder), total,
-          onProgress: (p) => progress(p.done, total),
+          onProgress: (p) => progress(p.done, total), open: false,
         });
         progress.finish();
         await writeRetrieverDescription(options.out, {

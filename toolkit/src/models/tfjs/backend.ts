@@ -22,6 +22,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerMatMulGradient } from './matmul.js';
 import { findGpuAdapter, resolveDevice } from './device.js';
+import { registerTiledMatMul } from './webgpu-matmul.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu' | 'webgpu';
 export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -70,6 +71,7 @@ async function registerWebGpu(): Promise<void> {
   const found = await findGpuAdapter();
   if (!found.adapter) throw new Error(`WebGPU was asked for, but ${found.why}. Use S3LAB_DEVICE=cpu (WebAssembly) on this machine.`);
   await import('@tensorflow/tfjs-backend-webgpu');
+  registerTiledMatMul();
   webGpuRegistered = true;
 }
 

@@ -3,3 +3,4 @@ export { resolveDevice, deviceFromEnvironment, findGpuAdapter, graphicsStackRepo
 export type { S3labDevice, ResolvedDevice, GpuAdapterDescription } from './device.js';
 export { matMul, registerMatMulGradient } from './matmul.js';
 export { ScaledAdam } from './adam.js';
+export { setTiledMatMul } from './webgpu-matmul.js';

@@ -53,6 +53,11 @@ export interface DenseBuildOptions extends DenseIndexOptions {
   onProgress?: (progress: DenseBuildProgress) => void;
   /** Stops after the current batch, commits, and rejects with the signal's reason; run again to resume. */
   signal?: AbortSignal;
+  /**
+   * Open the finished index for search (default true). `false` resolves to its size only: a
+   * Flat build then never holds its vectors in memory (what `s3lab index dense` does).
+   */
+  open?: boolean;
 }
 
 const buildSchema = z.object({
@@ -83,10 +88,12 @@ const REPLAY_ROWS = 16_384;
  * console.log(index.size); // 2
  * ```
  */
-export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex> {
+export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions & { open: false }): Promise<{ size: number }>;
+export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex>;
+export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex | { size: number }> {
   const settings = buildSchema.parse(options);
   const config: DenseConfig = { dimension: settings.dimension, metric: settings.metric, factory: settings.factory, encoder: settings.encoder };
-  const finished = await openFinished(settings.directory, config);
+  const finished = await openFinished(settings.directory, config, options.open !== false);
   if (finished) return finished;
 
   const checkpoint = await BuildCheckpoint.open(settings.directory, config);
@@ -155,7 +162,7 @@ export async function buildDenseIndex(source: DenseSource, options: DenseBuildOp
  * checkpoint's vectors in one streaming pass. What it returns is opened as `openVectorIndex`
  * decides (FAISS when it fits in memory).
  */
-async function buildFlat(source: DenseSource, settings: z.output<typeof buildSchema>, options: DenseBuildOptions, checkpoint: BuildCheckpoint): Promise<VectorIndex> {
+async function buildFlat(source: DenseSource, settings: z.output<typeof buildSchema>, options: DenseBuildOptions, checkpoint: BuildCheckpoint): Promise<VectorIndex | { size: number }> {
   const { dimension } = checkpoint.config;
   try {
     const resumedFrom = checkpoint.count;
@@ -190,8 +197,9 @@ async function buildFlat(source: DenseSource, settings: z.output<typeof buildSch
     await writeFlatIndexFile(join(settings.directory, INDEX_FILE), { dimension, metric: settings.metric, count: checkpoint.count }, checkpoint.committedVectors(REPLAY_ROWS));
     if (!idsAreRows) await copyFile(checkpoint.idsPath, join(settings.directory, IDS_FILE));
     await writeManifest(settings.directory, { format: 's3lab-dense-index', version: 1, ...checkpoint.config, count: checkpoint.count, idsAreRows });
+    const size = checkpoint.count;
     await checkpoint.remove();
-    return await openVectorIndex(settings.directory);
+    return options.open === false ? { size } : await openVectorIndex(settings.directory);
   } catch (error) {
     await checkpoint.commit().catch(() => undefined);
     await checkpoint.close().catch(() => undefined);
@@ -207,7 +215,7 @@ function checkFinite(vectors: Float32Array, dimension: number, firstRow: number)
 }
 
 /** The finished index in `directory` when it has one with `config`; throws if it holds a different one. */
-async function openFinished(directory: string, config: DenseConfig): Promise<VectorIndex | undefined> {
+async function openFinished(directory: string, config: DenseConfig, load: boolean): Promise<VectorIndex | { size: number } | undefined> {
   const manifest = await readManifest(directory);
   if (!manifest) return undefined;
   const differences = configDifferences(manifest, config);
@@ -216,7 +224,7 @@ async function openFinished(directory: string, config: DenseConfig): Promise<Vec
   }
   // A crash between saving the index and deleting the checkpoint leaves both; the index wins.
   await rm(join(directory, PARTIAL_DIR), { recursive: true, force: true });
-  return openVectorIndex(directory);
+  return load ? openVectorIndex(directory) : { size: manifest.count };
 }
 
 /** A DenseIndex holding the checkpoint's committed rows. */
