@@ -1,14 +1,17 @@
 /**
  * A tiled WGSL matrix product for tfjs's WebGPU backend, registered as its `BatchMatMul`
- * kernel (so autodiff and every caller of tf.matMul use it). tfjs's own program computes a
- * 32×32 output tile per workgroup, 4×4 per thread: on an H200 it peaked at ~23 TFLOP/s where
- * PyTorch's fp32 reached ~51 (bench/gpu). This one computes a 128×128 tile per workgroup of
- * 16×16 threads, 8×8 per thread, from 8-deep slices of A and B staged in workgroup memory:
- * four times the arithmetic per value loaded. Threads own rows ty + 16i and columns tx + 16j,
- * so workgroup-memory reads are conflict-free and global writes coalesce.
+ * kernel (so autodiff and every caller of tf.matMul use it) for the products it is faster at.
+ * tfjs's own program computes a 32×32 output tile per workgroup, 4×4 per thread. This one
+ * computes a 128×128 tile per workgroup of 16×16 threads, 8×8 per thread, from 8-deep slices
+ * of A and B staged in workgroup memory (four times the arithmetic per value loaded); threads
+ * own rows ty + 16i and columns tx + 16j, so workgroup-memory reads are conflict-free and
+ * global writes coalesce.
  *
- * Used for float32 products whose batch dimensions match and whose output spans enough tiles
- * to fill the GPU; tfjs's kernel runs the rest (small or broadcast products, decoding).
+ * Measured on an H200 (bench/gpu, per-kernel timestamps of a 0.5B model's SFT step and of the
+ * flat search): it is faster only when B is transposed (A·Bᵀ: the search's queries × shardᵀ
+ * 89 → 59 ms, x·Wᵀ products 16–34% faster), where tfjs's kernel reads B across rows; for plain
+ * and Aᵀ·B products tfjs's kernel was 30–70% faster, so those stay with it. Also left to tfjs:
+ * non-float32 buffers, broadcast batch dimensions and outputs of fewer than 64 tiles.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -37,6 +40,7 @@ interface TiledProgram {
 }
 
 interface WebGpuBackendLike {
+  tensorMap: { get(dataId: object): { dtype: string } | undefined };
   runWebGPUProgram(program: TiledProgram, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms: Array<{ type: 'int32'; data: number[] }>): tf.TensorInfo;
 }
 
@@ -148,10 +152,13 @@ export function registerTiledMatMul(): void {
       const k = (transposeA ? a.shape.at(-2) : a.shape.at(-1)) as number;
       const n = (transposeB ? b.shape.at(-2) : b.shape.at(-1)) as number;
       const tiles = batch * Math.ceil(m / TILE) * Math.ceil(n / TILE);
-      const suitable = enabled && a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length >= 2 && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= DEPTH;
+      const backend = args.backend as unknown as WebGpuBackendLike;
+      // The buffer's own type: a tensor cast from int32 (a one-hot) can still hold int32 data.
+      const stored = (info: tf.TensorInfo) => backend.tensorMap.get(info.dataId)?.dtype;
+      const suitable = enabled && transposeB && !transposeA && stored(a) === 'float32' && stored(b) === 'float32'
+        && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= DEPTH;
       if (!suitable) return (original as tf.KernelConfig).kernelFunc(args);
       const program = tiledProgram([...batchA, m, n], batch, m, n, transposeA, transposeB);
-      const backend = args.backend as unknown as WebGpuBackendLike;
       return backend.runWebGPUProgram(program, [a, b], 'float32', [m, k, n].map((value) => ({ type: 'int32', data: [value] })));
     },
   });
