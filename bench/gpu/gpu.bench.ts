@@ -138,7 +138,7 @@ async function benchMatmul(): Promise<void> {
   if (onGpu) {
     // The tiled kernel against tfjs's own, element by element, on odd shapes and every transpose.
     let worst = 0;
-    for (const [m, k, n] of [[1000, 777, 1153], [2050, 64, 4100], [4096, 896, 2048]] as const) {
+    for (const [m, k, n] of [[1500, 777, 1553], [2050, 300, 4100], [4096, 896, 2048]] as const) {
       for (const [ta, tb] of [[false, true]] as const) {
         const a = tf.tensor2d(fill(new Float32Array(m * k), m + k), ta ? [k, m] : [m, k]);
         const b = tf.tensor2d(fill(new Float32Array(k * n), k + n), tb ? [n, k] : [k, n]);

@@ -10,15 +10,18 @@
  * Measured on an H200 (bench/gpu, per-kernel timestamps of a 0.5B model's SFT step and of the
  * flat search): it is faster only when B is transposed (A·Bᵀ: the search's queries × shardᵀ
  * 89 → 59 ms, x·Wᵀ products 16–34% faster), where tfjs's kernel reads B across rows; for plain
- * and Aᵀ·B products tfjs's kernel was 30–70% faster, so those stay with it. Also left to tfjs:
- * non-float32 buffers, broadcast batch dimensions and outputs of fewer than 64 tiles.
+ * and Aᵀ·B products tfjs's kernel was 30–70% faster, so those stay with it. In the matmul rows:
+ * 4096² A·Bᵀ 13.7 → 21.0 TFLOP/s, 2048² 12.3 → 18.2. Also left to tfjs: non-float32 buffers,
+ * broadcast batch dimensions, outputs of fewer than 128 tiles and depths under 256.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 const TILE = 128;
 const DEPTH = 8;
-/** Below this many 128×128 output tiles, tfjs's smaller tiles keep more of the GPU busy. */
-const MIN_TILES = 64;
+/** Below this many 128×128 output tiles, tfjs's smaller tiles keep more of the GPU busy (1024² A·Bᵀ: 64 tiles, 6.6 vs 8.0 TFLOP/s). */
+const MIN_TILES = 128;
+/** Shorter products (attention's q·kᵀ over 64-wide heads) spend more on staging than they gain. */
+const MIN_DEPTH = 256;
 
 let enabled = true;
 let original: tf.KernelConfig | undefined;
@@ -156,7 +159,7 @@ export function registerTiledMatMul(): void {
       // The buffer's own type: a tensor cast from int32 (a one-hot) can still hold int32 data.
       const stored = (info: tf.TensorInfo) => backend.tensorMap.get(info.dataId)?.dtype;
       const suitable = enabled && transposeB && !transposeA && stored(a) === 'float32' && stored(b) === 'float32'
-        && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= DEPTH;
+        && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= MIN_DEPTH;
       if (!suitable) return (original as tf.KernelConfig).kernelFunc(args);
       const program = tiledProgram([...batchA, m, n], batch, m, n, transposeA, transposeB);
       return backend.runWebGPUProgram(program, [a, b], 'float32', [m, k, n].map((value) => ({ type: 'int32', data: [value] })));
