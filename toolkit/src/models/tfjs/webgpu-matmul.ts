@@ -12,7 +12,8 @@
  * 89 → 59 ms, x·Wᵀ products 16–34% faster), where tfjs's kernel reads B across rows; for plain
  * and Aᵀ·B products tfjs's kernel was 30–70% faster, so those stay with it. In the matmul rows:
  * 4096² A·Bᵀ 13.7 → 21.0 TFLOP/s, 2048² 12.3 → 18.2. Also left to tfjs: non-float32 buffers,
- * broadcast batch dimensions, outputs of fewer than 128 tiles and depths under 256.
+ * broadcast batch dimensions, outputs of fewer than 128 tiles or with a side under 128 (the
+ * tied head's 4 × 151,936 logits: a 128-row tile would idle 124 of its rows), depths under 256.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -159,7 +160,7 @@ export function registerTiledMatMul(): void {
       // The buffer's own type: a tensor cast from int32 (a one-hot) can still hold int32 data.
       const stored = (info: tf.TensorInfo) => backend.tensorMap.get(info.dataId)?.dtype;
       const suitable = enabled && transposeB && !transposeA && stored(a) === 'float32' && stored(b) === 'float32'
-        && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= MIN_DEPTH;
+        && batchA.join() === batchB.join() && tiles >= MIN_TILES && k >= MIN_DEPTH && m >= TILE && n >= TILE;
       if (!suitable) return (original as tf.KernelConfig).kernelFunc(args);
       const program = tiledProgram([...batchA, m, n], batch, m, n, transposeA, transposeB);
       return backend.runWebGPUProgram(program, [a, b], 'float32', [m, k, n].map((value) => ({ type: 'int32', data: [value] })));
