@@ -82,7 +82,7 @@ interface Measure {
   check?: string;
 }
 const measures: Measure[] = [];
-const results = { side: SIDE, adapter: device.adapter, node: process.version, workloads: W, measures, peer: {} as Record<string, unknown> };
+const results = { side: SIDE, adapter: device.adapter, node: process.version, workloads: W, measures: measures as Measure[], peer: {} as Record<string, unknown> };
 
 /** Runs the PyTorch peer's section on a spec; its JSON reply. GPU side only. */
 function peer(section: string, spec: unknown): Record<string, unknown> {
@@ -105,8 +105,14 @@ function writeFileSyncJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value));
 }
 
+/** The CPU side's earlier rows of the sections this run does not measure (SECTIONS=lm refreshes the LM rows alone). */
+const keptCpuRows: Measure[] = !onGpu && existsSync(CPU_SIDE_FILE)
+  ? (JSON.parse(readFileSync(CPU_SIDE_FILE, 'utf8')) as { measures: Measure[] }).measures.filter((m) => !ONLY.includes(m.section))
+  : [];
+
 async function save(): Promise<void> {
   const out = onGpu ? join(process.env.OUT ?? 'bench/results', 'gpu-bench.json') : CPU_SIDE_FILE;
+  if (!onGpu) results.measures = [...keptCpuRows, ...measures];
   await mkdir(join(out, '..'), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
 }

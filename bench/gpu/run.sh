@@ -9,8 +9,12 @@
 #                                     loader debs, see the device tool's README), writes $OUT.
 # The bundles hold tfjs and the toolkit code they import, so no node_modules travel except
 # webgpu's two files (it loads dawn.node beside its index.js). The working tree and the carried
-# files must stay under the device tool's 64 MiB: the shipped lab data and models (~46 MB) are
-# not needed there, so take them out of the index for the call (see bench/gpu/README.md).
+# files must stay under the device tool's 64 MiB: the shipped lab data and models (~46 MB) are not
+# needed there, so take them out of git's index for the call and put them back after:
+#   git rm -r -q --cached datasets/lab datasets/models; printf '/datasets/lab/\n/datasets/models/\n' >> .git/info/exclude
+#   … the device call …
+#   git reset -q -- datasets; and drop the two lines from .git/info/exclude
+# Results, and what they mean: docs/gpu.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=.device/gpu

@@ -27,6 +27,18 @@ describe('s3lab CLI', () => {
     }
   });
 
+  test('device: the CPU by default; webgpu where no GPU is found is one error naming what was looked for', () => {
+    const cpu = s3lab('device');
+    assert.equal(cpu.status, 0, cpu.stderr);
+    assert.equal(cpu.stdout, 'requested: cpu\nbackend: wasm\n');
+    const gpu = s3lab('device', '--device', 'webgpu');
+    assert.equal(gpu.status, 1);
+    assert.match(gpu.stderr, /S3LAB_DEVICE=webgpu, but Dawn found no GPU adapter \(.*Vulkan.*\)\. Set S3LAB_DEVICE=cpu/u);
+    const bad = spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'device'], { cwd: root, encoding: 'utf8', env: { ...process.env, S3LAB_DEVICE: 'gpu' } });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /S3LAB_DEVICE="gpu": expected one of cpu, webgpu, auto/u);
+  });
+
   test('a bad option value is one clear line naming the option, exit 2', () => {
     const result = s3lab('lab-world', '--seed', 'abc', '--out', '/tmp/never');
     assert.equal(result.status, 2);
