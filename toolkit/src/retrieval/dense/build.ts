@@ -166,13 +166,10 @@ async function buildFlat(source: DenseSource, settings: z.output<typeof buildSch
   const { dimension } = checkpoint.config;
   try {
     const resumedFrom = checkpoint.count;
-    let committedIds: string[] | undefined;
-    const idOf = (row: number): string => {
-      committedIds ??= [];
-      return committedIds[row] as string;
-    };
-    if (resumedFrom > 0) committedIds = await checkpoint.committedIds();
-    let idsAreRows = committedIds === undefined || idsAreRowNumbers(committedIds, 0);
+    // Read only to check a resumed source against what the checkpoint holds.
+    const committedIds = resumedFrom > 0 ? await checkpoint.committedIds() : [];
+    const idOf = (row: number): string => committedIds[row] as string;
+    let idsAreRows = idsAreRowNumbers(committedIds, 0);
     const started = performance.now();
     let sinceCommit = 0;
     let row = resumedFrom;
