@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBm25Index, formatTable, type Row } from '@s3lab/toolkit';
 import { recombinedCorpus } from './recombined-corpus.js';
+import { fit } from './linear-fit.js';
 
 const WIKI18_PASSAGES = 21_015_324;
 const SIZES = (process.env.BM25_SCALE_PASSAGES ?? '1000000,5000000').split(',').map(Number);
@@ -66,16 +67,6 @@ try {
   }
 } finally {
   await rm(workDir, { recursive: true, force: true });
-}
-
-/** Least-squares line through (x, y) points: y = a + b·x. */
-function fit(points: readonly [number, number][]): { a: number; b: number } {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  const b = sxx === 0 ? my / mx : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
-  return { a: my - b * mx, b };
 }
 
 const time = fit(measured.map((m) => [m.passages, m.seconds]));

@@ -19,6 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDenseIndex, FlatScanIndex, formatTable, type DenseBatch, type Row } from '@s3lab/toolkit';
+import { fit } from './linear-fit.js';
 
 const WIKI18_PASSAGES = 21_015_324;
 const DIMENSION = 768;
@@ -113,15 +114,6 @@ try {
   await rm(workDir, { recursive: true, force: true });
 }
 
-/** Least-squares line through (x, y) points: y = a + b·x. */
-function fit(points: readonly [number, number][]): { a: number; b: number } {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  const b = sxx === 0 ? my / mx : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
-  return { a: my - b * mx, b };
-}
 const at = (line: { a: number; b: number }, x: number) => line.a + line.b * x;
 const time = fit(measured.map((m) => [m.rows, m.buildSeconds]));
 const memory = fit(measured.map((m) => [m.rows, m.buildPeakRssBytes]));

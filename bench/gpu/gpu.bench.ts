@@ -86,23 +86,14 @@ const results = { side: SIDE, adapter: device.adapter, node: process.version, wo
 
 /** Runs the PyTorch peer's section on a spec; its JSON reply. GPU side only. */
 function peer(section: string, spec: unknown): Record<string, unknown> {
+  if (!onGpu) throw new Error('the PyTorch CUDA peer runs on the GPU side only');
   const specPath = join(SCRATCH, `${section}-spec.json`);
-  return runPeer(section, specPath, spec);
-}
-function runPeer(section: string, specPath: string, spec: unknown): Record<string, unknown> {
-  require_(onGpu, 'the PyTorch CUDA peer runs on the GPU side only');
-  writeFileSyncJson(specPath, spec);
+  writeFileSync(specPath, JSON.stringify(spec));
   const run = spawnSync(process.env.PYTHON ?? 'python3', [PEER, section, specPath], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
   if (run.status !== 0) throw new Error(`the PyTorch peer's ${section} section failed: ${run.error?.message ?? `exit ${run.status}`}`);
   const reply = JSON.parse(run.stdout) as Record<string, unknown>;
   results.peer[section] = reply;
   return reply;
-}
-function require_(condition: boolean, message: string): void {
-  if (!condition) throw new Error(message);
-}
-function writeFileSyncJson(path: string, value: unknown): void {
-  writeFileSync(path, JSON.stringify(value));
 }
 
 /** The CPU side's earlier rows of the sections this run does not measure (SECTIONS=lm refreshes the LM rows alone). */

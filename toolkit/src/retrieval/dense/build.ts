@@ -100,21 +100,13 @@ export async function buildDenseIndex(source: DenseSource, options: DenseBuildOp
   if (config.factory === 'Flat') return buildFlat(source, settings, options, checkpoint);
   try {
     const index = await restore(checkpoint, config);
-    const resumedFrom = checkpoint.count;
-    const started = performance.now();
-    let sinceCommit = 0;
+    const appended = committer(checkpoint, settings, options);
     let untrained: PackedBatch[] | null = index.faiss.isTrained ? null : [];
 
     const addBatch = async (batch: PackedBatch) => {
       await index.add(batch.ids, batch.vectors); // first: FAISS rejects bad vectors before they reach the checkpoint
       await checkpoint.append(batch.ids, batch.vectors);
-      sinceCommit += batch.ids.length;
-      if (sinceCommit >= settings.checkpointEvery) {
-        await checkpoint.commit();
-        sinceCommit = 0;
-        const seconds = (performance.now() - started) / 1000;
-        options.onProgress?.({ done: checkpoint.count, resumedFrom, total: settings.total, seconds, rowsPerSecond: (checkpoint.count - resumedFrom) / seconds });
-      }
+      await appended(batch.ids.length);
     };
     // Factories that learn from data: hold the first batches until there are enough to train on.
     const trainOn = async (batches: PackedBatch[]) => {
@@ -170,8 +162,7 @@ async function buildFlat(source: DenseSource, settings: z.output<typeof buildSch
     const committedIds = resumedFrom > 0 ? await checkpoint.committedIds() : [];
     const idOf = (row: number): string => committedIds[row] as string;
     let idsAreRows = idsAreRowNumbers(committedIds, 0);
-    const started = performance.now();
-    let sinceCommit = 0;
+    const appended = committer(checkpoint, settings, options);
     let row = resumedFrom;
     for await (const raw of startAt(source, { size: resumedFrom, idOf }, dimension)) {
       const batch = packBatch(raw, dimension);
@@ -181,13 +172,7 @@ async function buildFlat(source: DenseSource, settings: z.output<typeof buildSch
       idsAreRows &&= idsAreRowNumbers(batch.ids, row);
       await checkpoint.append(batch.ids, batch.vectors);
       row += batch.ids.length;
-      sinceCommit += batch.ids.length;
-      if (sinceCommit >= settings.checkpointEvery) {
-        await checkpoint.commit();
-        sinceCommit = 0;
-        const seconds = (performance.now() - started) / 1000;
-        options.onProgress?.({ done: checkpoint.count, resumedFrom, total: settings.total, seconds, rowsPerSecond: (checkpoint.count - resumedFrom) / seconds });
-      }
+      await appended(batch.ids.length);
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('the build was aborted');
     }
     await checkpoint.commit();
@@ -202,6 +187,24 @@ async function buildFlat(source: DenseSource, settings: z.output<typeof buildSch
     await checkpoint.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What both builds do after appending rows to the checkpoint: commit once `checkpointEvery`
+ * rows have gathered since the last commit, and report progress at each commit.
+ */
+function committer(checkpoint: BuildCheckpoint, settings: z.output<typeof buildSchema>, options: DenseBuildOptions): (rows: number) => Promise<void> {
+  const resumedFrom = checkpoint.count;
+  const started = performance.now();
+  let sinceCommit = 0;
+  return async (rows) => {
+    sinceCommit += rows;
+    if (sinceCommit < settings.checkpointEvery) return;
+    await checkpoint.commit();
+    sinceCommit = 0;
+    const seconds = (performance.now() - started) / 1000;
+    options.onProgress?.({ done: checkpoint.count, resumedFrom, total: settings.total, seconds, rowsPerSecond: (checkpoint.count - resumedFrom) / seconds });
+  };
 }
 
 /** FAISS rejects non-finite vectors; the Flat build, which skips FAISS, rejects them the same way. */

@@ -10,6 +10,7 @@ import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js
 import { FaissIndex, type FaissMetric } from './faiss.js';
 import { encodeIds, idsAreRowNumbers, readIds } from './ids-file.js';
 import { IDS_FILE, INDEX_FILE, MANIFEST_FILE, readManifest, writeManifest, type DenseConfig, type DenseManifest } from './manifest.js';
+import { checkSearchArguments } from './vectors.js';
 
 /** One hit of a vector search: the FAISS row, its passage id and the score (inner product, or squared L2 distance). */
 export interface DenseMatch {
@@ -35,8 +36,6 @@ const createSchema = z.object({
   metric: z.enum(['inner_product', 'l2']).default('inner_product'),
   encoder: z.string().default(''),
 });
-
-const countSchema = (name: string) => z.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be >= 0`);
 
 /**
  * Dense passage index: vectors in FAISS, ids beside them.
@@ -209,12 +208,7 @@ export class DenseIndex {
   }
 
   private async searchNow(queries: Float32Array, nq: number, k: number): Promise<DenseMatch[][]> {
-    countSchema('nq').parse(nq);
-    countSchema('k').parse(k);
-    if (!(queries instanceof Float32Array)) throw new TypeError('queries must be a Float32Array');
-    if (queries.length !== nq * this.dimension) {
-      throw new RangeError(`queries has ${queries.length} floats; ${nq} queries of dimension ${this.dimension} need ${nq * this.dimension}`);
-    }
+    checkSearchArguments(queries, nq, k, this.dimension);
     const kept = Math.min(k, this.size);
     if (nq === 0 || kept === 0) return Array.from({ length: nq }, () => []);
     const { distances, labels } = await this.faiss.search(queries, nq, kept);

@@ -17,6 +17,7 @@ import { matMul, tf, useTfjsBackend, type TfjsBackendName } from '../../models/t
 import type { DenseMatch } from './dense-index.js';
 import type { FaissMetric } from './faiss.js';
 import { readFlatLayout, readFlatRows, type FlatFileLayout } from './flat-file.js';
+import { checkSearchArguments } from './vectors.js';
 
 /** What a dense retriever needs of an index: FAISS's `DenseIndex` and {@link FlatScanIndex} both are one. */
 export interface VectorIndex {
@@ -46,8 +47,6 @@ const optionsSchema = z.object({
   residentMiB: z.number().min(0).optional(),
   queryBlock: z.number().int().min(1).optional(),
 });
-
-const countSchema = (name: string) => z.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be >= 0`);
 
 /** Where the rows come from: an open flat file, or an array in memory. */
 type RowSource = { kind: 'file'; handle: FileHandle; layout: FlatFileLayout } | { kind: 'memory'; vectors: Float32Array };
@@ -181,12 +180,7 @@ export class FlatScanIndex implements VectorIndex {
   }
 
   private async searchNow(queries: Float32Array, nq: number, k: number): Promise<DenseMatch[][]> {
-    countSchema('nq').parse(nq);
-    countSchema('k').parse(k);
-    if (!(queries instanceof Float32Array)) throw new TypeError('queries must be a Float32Array');
-    if (queries.length !== nq * this.dimension) {
-      throw new RangeError(`queries has ${queries.length} floats; ${nq} queries of dimension ${this.dimension} need ${nq * this.dimension}`);
-    }
+    checkSearchArguments(queries, nq, k, this.dimension);
     for (let i = 0; i < queries.length; i++) {
       if (!Number.isFinite(queries[i])) throw new RangeError(`query ${Math.floor(i / this.dimension)} has a non-finite value at column ${i % this.dimension}`);
     }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Vectors in the two shapes dense retrieval meets: one `Float32Array` per text (what an
  * encoder returns) and one row-major `Float32Array` for many (what FAISS reads).
@@ -53,4 +55,24 @@ export function packBatch(batch: DenseBatch, dimension: number): PackedBatch {
     throw new RangeError(`batch has ${ids.length} ids but ${vectors.length} floats; ${ids.length} vectors of dimension ${dimension} need ${ids.length * dimension}`);
   }
   return { ids, vectors };
+}
+
+const countSchema = (name: string) => z.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be >= 0`);
+
+/**
+ * Checks a search's arguments as every vector index takes them: `nq` row-major queries of
+ * `dimension` floats and a count `k`.
+ *
+ * @example
+ * ```ts
+ * checkSearchArguments(new Float32Array(4), 2, 10, 2); // passes; a wrong length throws naming both sizes
+ * ```
+ */
+export function checkSearchArguments(queries: Float32Array, nq: number, k: number, dimension: number): void {
+  countSchema('nq').parse(nq);
+  countSchema('k').parse(k);
+  if (!(queries instanceof Float32Array)) throw new TypeError('queries must be a Float32Array');
+  if (queries.length !== nq * dimension) {
+    throw new RangeError(`queries has ${queries.length} floats; ${nq} queries of dimension ${dimension} need ${nq * dimension}`);
+  }
 }
