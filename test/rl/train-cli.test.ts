@@ -47,6 +47,10 @@ describe('s3lab train', () => {
     assert.equal(report.evaluation.questions, 3);
     const metrics = (await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n');
     assert.equal(metrics.length, 1);
+    // The SFT searcher was evaluated in one worker thread, the RL searcher in two, each share in its own records.
+    const records = async (file: string): Promise<{ questionId: string }[]> => (await readFile(join(out, 'eval', file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { questionId: string });
+    assert.deepEqual((await records('sft.jsonl')).map((r) => r.questionId), ['test_0', 'test_1', 'test_2']);
+    assert.deepEqual([...(await records('rl.part1.jsonl')), ...(await records('rl.part2.jsonl'))].map((r) => r.questionId), ['test_0', 'test_1', 'test_2']);
 
     const again = s3lab(...args);
     assert.equal(again.status, 0, again.stderr);

@@ -31,7 +31,8 @@ import { searcherDemonstrations } from './demonstrations.js';
 import { resolvePreset } from '../agent/presets.js';
 import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
 import { writeLabSearcherInfo } from './lab-searcher-method.js';
-import { collectRollouts, type Rollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { evaluateSearcherInWorkers, evaluationFile, type EvaluatedQuestion, type SearcherEvaluationJob } from './lab-evaluation.js';
+import { type Rollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import { trainSft, type SftStepMetrics } from './sft.js';
 import { SearcherTrainer, type RlStepMetrics } from './trainer.js';
 import { ValueHead } from './value-head.js';
@@ -164,6 +165,17 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const sftSummary = warmStart === 'train' ? await runSft(sftDir, sftPool, search, tokenizer, padId, options) : await copyWarmStart(warmStart, sftDir);
     const sftSeconds = (performance.now() - sftStarted) / 1000;
 
+    // The SFT searcher is fixed from here on: it is evaluated in a worker thread, on the core RL leaves idle.
+    const questions = test.map(toTrainingQuestion);
+    const job = (method: string, modelDir: string): SearcherEvaluationJob => ({
+      modelDir, questions, file: evaluationFile(out, method), corpus: join(world, 'corpus.jsonl'), generator: generatorDir, generatorCache: join(out, 'generator-cache'),
+      tokenizer: tokenizerDir, ragCache: ragFile, reward: config.reward, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
+    });
+    const progress = (method: string) => (done: number, total: number): void => options.onProgress?.({ phase: 'eval', method, done, total });
+    const sftEvaluation = evaluateSearcherInWorkers(job('sft', sftDir), 1, progress('sft'));
+    // Awaited below; a failure surfaces there, not as an unhandled rejection while RL runs.
+    sftEvaluation.catch(() => undefined);
+
     // --- 2. RL ---
     const rlStarted = performance.now();
     const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, options);
@@ -171,11 +183,10 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const finalDir = checkpointDir(join(out, 'checkpoints'), config.steps);
     await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir, search);
 
-    // --- 3. evaluation ---
+    // --- 3. evaluation: the RL searcher split over two worker threads (two cores) ---
     const evalStarted = performance.now();
-    const questions = test.map(toTrainingQuestion);
-    const sftRuns = await evaluateSearcher('sft', sftDir, questions, search, tokenizer, reward, out, config, options);
-    const rlRuns = await evaluateSearcher('rl', finalDir, questions, search, tokenizer, reward, out, config, options);
+    const rlRuns = await evaluateSearcherInWorkers(job('rl', finalDir), EVAL_WORKERS, progress('rl'));
+    const sftRuns = await sftEvaluation;
     const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get('lab', q.question)?.score ?? 0, gbr: 0, documents: 3, searches: 0 }));
     const multi = questions.flatMap((q, i) => (MULTI_HOP.has(q.type ?? '') ? [i] : []));
     const evaluation = {
@@ -287,35 +298,10 @@ async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: str
   await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? 3 });
 }
 
-interface Scored {
-  type: string | undefined;
-  genAcc: number;
-  gbr: number;
-  documents: number;
-  searches: number;
-}
+/** Worker threads that evaluate the RL searcher (the lab machine has two cores). */
+const EVAL_WORKERS = 2;
 
-const EVAL_BATCH = 32;
-
-/** Greedy runs of a searcher on the test questions, resumable per batch. */
-async function evaluateSearcher(name: string, modelDir: string, questions: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, out: string, config: RlConfig, options: LabRunOptions): Promise<Scored[]> {
-  const file = join(out, 'eval', `${name}.jsonl`);
-  await mkdir(join(out, 'eval'), { recursive: true });
-  const done = await readFile(file, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Scored & { questionId: string }), () => []);
-  if (done.length >= questions.length) return done.slice(0, questions.length);
-  const lm = await loadCausalLM(modelDir);
-  const results: Scored[] = done.slice();
-  for (let i = results.length; i < questions.length; i += EVAL_BATCH) {
-    const batch = questions.slice(i, i + EVAL_BATCH);
-    const { rollouts } = await collectRollouts({ lm, tokenizer, reward, questions: batch, search, sampling: { temperature: 0, maxTokens: config.maxResponseTokens } });
-    const lines = rollouts.map((r) => ({ questionId: r.questionId, type: r.type, genAcc: r.detail.genAcc, gbr: r.detail.gbr ?? 0, documents: r.trajectory.counts.documents, searches: r.trajectory.counts.searches, outputs: r.trajectory.turns.map((t) => t.output), answer: r.detail.answer }));
-    await appendJsonl(file, lines);
-    results.push(...lines);
-    options.onProgress?.({ phase: 'eval', method: name, done: results.length, total: questions.length });
-  }
-  lm.dispose();
-  return results;
-}
+type Scored = Pick<EvaluatedQuestion, 'type' | 'genAcc' | 'gbr' | 'documents' | 'searches'>;
 
 function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
   const types = [...new Set(rows.map((r) => r.type ?? 'all'))].sort();

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Bm25Data } from './index-data.js';
 import type { QuerySyntax } from './query.js';
-import { claimAll, type WorkerReply, type WorkerRequest } from './worker.js';
+import { claimAll, type Bm25WorkerData, type WorkerReply, type WorkerRequest } from './worker.js';
 
 export type Result = { docs: number[]; scores: number[] };
 
@@ -22,7 +22,8 @@ export type Result = { docs: number[]; scores: number[] };
 // inherit tsx's loader hooks, so a two-line bootstrap registers them before importing it.
 const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');
 
-function startWorker(data: Bm25Data): Worker {
+function startWorker(index: Bm25Data): Worker {
+  const data: Bm25WorkerData = { role: 'bm25-scorer', index };
   if (!FROM_SOURCE) return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./worker.ts', import.meta.url).href;

@@ -40,9 +40,16 @@ export function claimAll(
   }
 }
 
-if (parentPort && workerData) {
+/** What the pool hands its workers: tagged, since this module is also imported by threads that are not BM25 workers. */
+export interface Bm25WorkerData {
+  role: 'bm25-scorer';
+  index: Bm25Data;
+}
+
+const data = workerData as Partial<Bm25WorkerData> | undefined;
+if (parentPort && data?.role === 'bm25-scorer' && data.index) {
   const port = parentPort;
-  const scorer = new Bm25Scorer(workerData as Bm25Data);
+  const scorer = new Bm25Scorer(data.index);
   port.on('message', (request: WorkerRequest) => {
     const taken: number[] = [];
     const results: { docs: number[]; scores: number[] }[] = [];
