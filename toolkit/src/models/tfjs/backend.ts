@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmSlice } from './wasm-slice.js';
+import { registerWasmKernels } from './wasm-kernels.js';
 import { registerMatMulGradient } from './matmul.js';
 import { findGpuAdapter, resolveDevice } from './device.js';
 import { registerTiledMatMul } from './webgpu-matmul.js';
@@ -56,7 +56,7 @@ export async function useTfjsBackend(requested?: TfjsBackendName): Promise<typeo
     for (const listener of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
   }
   await tf.ready();
-  if (name === 'wasm') registerWasmSlice();
+  if (name === 'wasm') registerWasmKernels();
   registerMatMulGradient();
   return tf;
 }

@@ -1,5 +1,7 @@
 /**
- * Slice and SplitV for tfjs's WASM backend that read their input in place. tfjs-backend-wasm 4.22's
+ * Kernels of tfjs's WASM backend that copied memory they need not.
+ *
+ * Slice and SplitV here read their input in place. tfjs-backend-wasm 4.22's
  * Slice reads the input through `readSync`, which copies the whole tensor out of the WASM heap
  * first, and its SplitV is one such Slice per piece: splitting an [11200, 700] attention matrix
  * into 8 pieces copied it 9 times (~170 ms), 30% of a searcher training step and 18% of the lab
@@ -11,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
 }
 
 /**
@@ -73,13 +76,25 @@ const splitKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   });
 };
 
+/**
+ * Identity shares its input's memory (a reference count, as the cpu backend does) where WASM's
+ * copied it: the gradient tape keeps an Identity of every tensor a backward step needs, so every
+ * attention matrix of a training step was held twice (a 2,400-token row peaked at 3.2 GB of the
+ * 4 GB heap).
+ */
+const identityKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  (backend as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 let registered = false;
 
-/** Replaces the WASM backend's Slice and SplitV by the in-place kernels above (once; the WASM backend must be loaded). */
-export function registerWasmSlice(): void {
+/** Replaces the WASM backend's Slice, SplitV and Identity by the kernels above (once; the WASM backend must be loaded). */
+export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  for (const [kernelName, kernelFunc] of [[tf.Slice, sliceKernel], [tf.SplitV, splitKernel]] as const) {
+  for (const [kernelName, kernelFunc] of [[tf.Slice, sliceKernel], [tf.SplitV, splitKernel], [tf.Identity, identityKernel]] as const) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }

@@ -1,4 +1,4 @@
-// The WASM backend's Slice and SplitV (toolkit/src/models/tfjs/wasm-slice.ts) against the cpu backend's.
+// The WASM backend's Slice, SplitV and Identity (toolkit/src/models/tfjs/wasm-kernels.ts) against the cpu backend's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTfjsBackend } from '@s3lab/toolkit';
@@ -70,4 +70,17 @@ test('Slice and SplitV read their input in place: no copy of the whole tensor th
   }
   // tfjs-backend-wasm's own kernels copied the whole input once per piece (17 reads here).
   assert.equal(reads, 0);
+});
+
+test('Identity (the tape\'s saved copies, tf.clone) shares the input\'s memory, which outlives the input', async () => {
+  await useTfjsBackend('wasm');
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const buffers = (): number => tf.engine().backend.numDataIds();
+  const before = buffers();
+  const y = tf.clone(x);
+  assert.equal(y.dataId, x.dataId);
+  assert.equal(buffers(), before);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+  y.dispose();
 });
