@@ -2,7 +2,7 @@
 
 The lab searcher is a small Qwen2-architecture LM over the lab tokenizer (toolkit/src/rl/lab-searcher.ts:
 LAB_SEARCHER_CONFIG) that writes s3 searcher turns. Its demonstrations are the varied scripted searcher's
-transcripts on lab worlds of seeds other than the evaluation world's, tokenised exactly as s3lab's
+transcripts on lab worlds of other seeds and on the evaluation world's train questions, tokenised exactly as s3lab's
 LmSearcherPolicy records a model's runs, packed by
 
     node --conditions=s3lab-source --import tsx scripts/models/train_lab_searcher.mts --pack .device/searcher
@@ -82,7 +82,7 @@ def held_out_accuracy(model, held_out, pad_id: int, device) -> float:
 @torch.no_grad()
 def query_exact_match(model, held_out, decode, device, limit: int = 200) -> float:
     """Share of held-out follow-up queries the model writes exactly, greedily, given the transcript up to
-    the query's text: the skill the searcher's gain rests on (copying a name it never saw in training)."""
+    the query's text: the skill the searcher's gain rests on (copying a name out of the documents)."""
     model.eval()
     right = total = 0
     for tokens, p, completion_mask in held_out:

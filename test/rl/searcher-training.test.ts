@@ -141,7 +141,7 @@ describe('RL on the searcher', () => {
   it('a run resumed from a checkpoint continues exactly as the uninterrupted run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 's3lab-ckpt-'));
     try {
-      const config = rlConfig('lab', { steps: 2, batchSize: 4, miniBatchSize: 2, microBatchSize: 2, ppoEpochs: 1, actorLearningRate: 1e-3, klCoef: 0, maxResponseTokens: 24, preset: '3-0-3' });
+      const config = rlConfig('lab', { algorithm: 'ppo', steps: 2, batchSize: 4, miniBatchSize: 2, microBatchSize: 2, ppoEpochs: 1, actorLearningRate: 1e-3, klCoef: 0, maxResponseTokens: 24, preset: '3-0-3' });
       const pool = questions(8, 400);
       const fresh = async () => {
         const lm = await createCausalLM(TINY, { seed: 9 });

@@ -36,14 +36,16 @@ describe('s3lab train', () => {
   test('--preset lab trains, evaluates and reports; a second run resumes from the directory', async () => {
     const out = await mkdtemp(join(tmpdir(), 's3lab-train-'));
     dirs.push(out);
-    const args = ['train', '--preset', 'lab', '--out', out, '--steps', '1', '--batch-size', '2', '--train-questions', '4', '--eval-questions', '3'];
+    const args = ['train', '--preset', 'lab', '--out', out, '--steps', '1', '--batch-size', '1', '--train-questions', '4', '--eval-questions', '3'];
     const first = s3lab(...args);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /PPO step 1\/1: reward/u);
+    assert.match(first.stdout, /GRPO step 1\/1: reward/u);
     assert.match(first.stdout, /naive RAG/u);
     assert.match(first.stdout, /RL − SFT GBR: -?\d/u);
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { rl: unknown[]; evaluation: { questions: number } };
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { config: { algorithm: string; samplesPerQuestion: number }; rl: { rollouts: number }[]; evaluation: { questions: number } };
+    assert.deepEqual([report.config.algorithm, report.config.samplesPerQuestion], ['grpo', 4]);
     assert.equal(report.rl.length, 1);
+    assert.equal(report.rl[0]?.rollouts, 4);
     assert.equal(report.evaluation.questions, 3);
     const metrics = (await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n');
     assert.equal(metrics.length, 1);
@@ -54,7 +56,7 @@ describe('s3lab train', () => {
 
     const again = s3lab(...args);
     assert.equal(again.status, 0, again.stderr);
-    assert.doesNotMatch(again.stdout, /PPO step 1\/1/u, 'the finished step was redone');
+    assert.doesNotMatch(again.stdout, /GRPO step 1\/1/u, 'the finished step was redone');
     assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
 
     const other = s3lab('train', '--preset', 'lab', '--out', out, '--steps', '2');

@@ -20,6 +20,7 @@ export type { ChatMessage as ChatModelMessage, ChatModel, ChatRequest, ChatRespo
 export { DEFAULT_SAMPLING, ChatRequestError, resolveChatRequest, resolveCompletionRequest, firstStopIndex, type ResolvedSampling } from './sampling.js';
 export { openAiChatModel, LlmServerError, type OpenAiChatModelOptions } from './openai.js';
 export { localChatModel, loadLocalChatModel, type LocalChatModel, type LocalChatModelOptions, type LoadLocalChatModelOptions, type ChatTokenizer } from './local.js';
+export { workerChatModel, type WorkerChatModel } from './worker-chat-model.js';
 export { cachedChatModel, cacheKey, cacheEntryPath, type CachedChatModel, type CacheOptions, type CacheStats } from './cache.js';
 export { startLlmServer, type LlmServerOptions, type RunningLlmServer } from './server.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batch.js';

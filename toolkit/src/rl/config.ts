@@ -1,7 +1,7 @@
 /**
  * The RL configuration, with verl's names in the comments so a reader can hold it next to the s3
- * training script, and two presets: `paper` (the released run's values) and `lab` (the same
- * algorithm scaled to a sub-million-parameter searcher that trains in minutes on two cores).
+ * training script, and two presets: `paper` (the released run's values, PPO) and `lab` (scaled to a
+ * sub-million-parameter searcher that trains in minutes on two cores; GRPO, or PPO on request).
  *
  * @example
  * ```ts
@@ -83,31 +83,45 @@ const PAPER: RlConfig = {
  * The lab world on two cores: a from-scratch searcher learns far faster than a 7B model may move,
  * so the rates are larger; batches are small; three initial documents (the naive-RAG baseline's
  * three) keep the prompt near 500 tokens, and the paper's 8-3-3 preset lets one follow-up search
- * bring 8 new candidates; turns get 192 tokens (a query repeats the question and adds names); and
- * the training questions are not filtered by the RAG
- * cache, so the searcher also meets the questions where searching more loses what naive RAG had
+ * bring 8 new candidates; turns get 192 tokens; and the training questions are not filtered by the
+ * RAG cache, so the searcher also meets the questions where searching more loses what naive RAG had
  * (the filter keeps only questions whose GBR cannot go below 0). Rollouts sample at temperature 1:
  * the warm-started policy's distribution is its demonstrations' mixture, and 0.6 would sharpen it
  * to the most common action and leave little for RL to compare. No entropy bonus: in a batch
  * whose advantages are all 0 it is the only gradient, and Adam scales it up to full-size steps.
  */
-const LAB: RlConfig = {
+const LAB_COMMON: Omit<RlConfig, 'algorithm' | 'steps' | 'batchSize' | 'samplesPerQuestion' | 'klCoef' | 'klLossCoef'> = {
   ...PAPER,
-  steps: 12, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, microBatchTokens: 2400, ppoEpochs: 2,
+  miniBatchSize: 8, microBatchSize: 4, microBatchTokens: 2400, ppoEpochs: 2,
   actorLearningRate: 2e-4, criticLearningRate: 2e-3, criticWarmupRatio: 0, valueLossCoef: 0.5, entropyCoef: 0,
   temperature: 1, maxResponseTokens: 192, preset: '8-3-3', initialDocs: 3, filterSolvedByRag: false, seed: 1,
 };
 
-export const RL_PRESETS = { paper: PAPER, lab: LAB } as const;
+/**
+ * The lab preset is GRPO: 8 questions × 4 rollouts per step, KL as a loss. The decision RL has to
+ * learn here is whether one more search pays for this question, and a group of rollouts of the same
+ * question compares searching with stopping directly; the reward is 0 or ±1 and mostly 0, so PPO's
+ * single rollout per question against a learned baseline saw that contrast too rarely: at the same
+ * cost (12 steps of 16 questions) PPO's greedy searcher did not move from its warm start (RL − SFT
+ * GBR 0.0) where GRPO's gained 9.3 points (2026-11-30, README "Training the searcher").
+ */
+const LAB_GRPO: RlConfig = { ...LAB_COMMON, algorithm: 'grpo', steps: 10, batchSize: 8, samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001 };
+
+/** PPO at lab scale (`algorithm: 'ppo'` over the lab preset): the paper's algorithm, 12 steps of 16 questions, one rollout each. */
+const LAB_PPO: RlConfig = { ...LAB_COMMON, algorithm: 'ppo', steps: 12, batchSize: 16, samplesPerQuestion: 1, klCoef: 0.001, klLossCoef: 0 };
+
+export const RL_PRESETS = { paper: PAPER, lab: LAB_GRPO } as const;
 export type RlPresetName = keyof typeof RL_PRESETS;
 
 /**
- * A preset with overrides, validated. GRPO defaults (when `algorithm: 'grpo'` is an override):
- * 4 samples per question, KL as a loss (0.001) instead of a reward penalty.
+ * A preset with overrides, validated. An `algorithm` override picks that algorithm's settings: the
+ * lab preset's PPO variant (LAB_PPO), or, over the paper's PPO, GRPO's defaults (4 samples per
+ * question, a quarter of the questions, KL as a loss of 0.001 instead of a reward penalty).
  */
 export function rlConfig(preset: RlPresetName, overrides: Partial<RlConfig> = {}): RlConfig {
-  const base = RL_PRESETS[preset];
-  if (base === undefined) throw new RangeError(`unknown RL preset ${JSON.stringify(preset)}: expected ${Object.keys(RL_PRESETS).join(' or ')}`);
+  const named = RL_PRESETS[preset];
+  if (named === undefined) throw new RangeError(`unknown RL preset ${JSON.stringify(preset)}: expected ${Object.keys(RL_PRESETS).join(' or ')}`);
+  const base = preset === 'lab' && overrides.algorithm === 'ppo' ? LAB_PPO : named;
   const grpo = overrides.algorithm === 'grpo' && base.algorithm !== 'grpo' ? { samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001, batchSize: Math.max(1, Math.round(base.batchSize / 4)) } : {};
   const parsed = rlConfigSchema.safeParse({ ...base, ...grpo, ...overrides });
   if (!parsed.success) {

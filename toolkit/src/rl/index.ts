@@ -17,7 +17,7 @@ export { clippedPolicyLoss, clippedValueLoss, entropyFromLogits, klPenalty, mask
 export { actionForward, actionRuns, type ActionForward, type ActionSequence } from './action-forward.js';
 export { ValueHead, VALUE_HEAD_FILE } from './value-head.js';
 export { LmSearcherPolicy, flattenRecord, type LmSearcherOptions, type SearcherTokens } from './lm-searcher.js';
-export { collectRollouts, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+export { collectRollouts, rewardRollouts, sampleRollouts, type SampledRollout, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
 export { rlConfig, rlConfigSchema, RL_PRESETS, type RlConfig, type RlPresetName } from './config.js';
 export { SearcherTrainer, type RlStepMetrics, type SearcherTrainerOptions } from './trainer.js';

@@ -7,8 +7,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.js';
 import { readCorpus } from '../data/formats/corpus.js';
 import { appendJsonl } from '../data/formats/jsonl-write.js';
 import { cachedChatModel } from '../llm/cache.js';
@@ -132,15 +131,8 @@ export async function evaluateSearcherInWorkers(job: SearcherEvaluationJob, part
 
 type WorkerMessage = { kind: 'progress'; done: number; total: number } | { kind: 'done'; rows: EvaluatedQuestion[] } | { kind: 'error'; message: string };
 
-// Built, the worker is lab-evaluation-worker.js; in the source tree a worker thread does not inherit
-// tsx's loader hooks, so a two-line bootstrap registers them first (as the BM25 pool does).
-const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');
-
 function runWorker(job: SearcherEvaluationJob, onProgress: (done: number) => void): Promise<EvaluatedQuestion[]> {
-  const entry = new URL(FROM_SOURCE ? './lab-evaluation-worker.ts' : './lab-evaluation-worker.js', import.meta.url);
-  const worker = FROM_SOURCE
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: job })
-    : new Worker(entry, { workerData: job });
+  const worker = startModuleWorker(new URL('./lab-evaluation-worker.js', import.meta.url), job);
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (why: string): void => {

@@ -2,9 +2,10 @@
  * The lab-scale training run, end to end and resumable (`s3lab train --preset lab`):
  *
  *   1. SFT   — a from-scratch searcher imitates the varied scripted searcher     → sft/
- *   2. RL    — PPO (or GRPO) on GBR, generator frozen, BM25 in process           → checkpoints/, rl-metrics.jsonl
+ *   2. RL    — GRPO (or PPO) on GBR, generator frozen, BM25 in process           → checkpoints/, rl-metrics.jsonl
  *   3. eval  — SFT-only vs RL searcher (greedy) on held-out test questions: GenAcc
  *              by type, GBR, and a paired bootstrap of the GBR difference          → eval/, report.json
+ *              (the SFT searcher's in a worker thread while RL trains, the RL searcher's in two)
  *
  * Each phase skips what a killed run already finished: SFT when `sft/` holds a model, RL from
  * the newest checkpoint, evaluation per method from its records. The searcher ends in
@@ -18,7 +19,7 @@ import { appendJsonl } from '../data/formats/jsonl-write.js';
 import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
-import { loadLocalChatModel } from '../llm/local.js';
+import { workerChatModel, type WorkerChatModel } from '../llm/worker-chat-model.js';
 import { cachedChatModel } from '../llm/cache.js';
 import { Bm25Index } from '../retrieval/index.js';
 import { GenerationReward } from '../reward/gbr.js';
@@ -40,7 +41,7 @@ import { ValueHead } from './value-head.js';
 export interface LabRunOptions {
   /** Output directory (created; a finished phase in it is not redone). */
   out: string;
-  /** RL settings over the `lab` preset (e.g. `{ algorithm: 'grpo' }`, `{ steps: 4 }`). */
+  /** RL settings over the `lab` preset (GRPO; e.g. `{ algorithm: 'ppo' }`, `{ steps: 4 }`). */
   config?: Partial<RlConfig>;
   /** Lab world directory (corpus.jsonl, train/test.jsonl). Default `datasets/lab`. */
   world?: string;
@@ -52,7 +53,7 @@ export interface LabRunOptions {
   ragCache?: string;
   /**
    * The warm start: a searcher directory to start RL from (default `datasets/models/lab-searcher/sft`,
-   * SFT on 26k scripted demonstrations of other lab worlds, trained with PyTorch on a GPU by
+   * SFT on 32k scripted demonstrations of other lab worlds and the lab world's training questions, trained with PyTorch on a GPU by
    * scripts/models/run-searcher-on-device.sh), or `train` to run the SFT here with trainSft (two
    * cores manage ~1k tokens/s: `sft` below sizes it).
    */
@@ -133,10 +134,12 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
   const corpus = await readCorpus(join(world, 'corpus.jsonl')).toArray();
   const retriever = Bm25Index.build(corpus);
+  let generatorModel: WorkerChatModel | undefined;
   try {
     const tokenizer = await loadTokenizer(tokenizerDir);
     const padId = tokenizer.tokenToId(tokenizer.specialTokens[PAD] ?? '<|endoftext|>') ?? 0;
-    const generatorModel = await loadLocalChatModel(generatorDir);
+    // In its own thread: it answers a step's rollouts while this thread scores their log-probabilities.
+    generatorModel = await workerChatModel(generatorDir);
     // Identical generator requests (the same documents for the same question) are answered once,
     // across steps, methods and restarts.
     const generator = cachedChatModel(generatorModel, { dir: join(out, 'generator-cache') });
@@ -206,9 +209,9 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
       seconds: { setup: setupSeconds, sft: sftSeconds, rl: rlSeconds, eval: evalSeconds, total: (performance.now() - started) / 1000 },
     };
     await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    generatorModel.dispose();
     return report;
   } finally {
+    await generatorModel?.dispose();
     retriever.close();
   }
 }
@@ -235,7 +238,9 @@ async function runSft(dir: string, questions: readonly QaRecord[], search: Searc
   const done = await readFile(summaryFile, 'utf8').then((text) => JSON.parse(text) as LabRunReport['sft'], () => undefined);
   if (done) return done;
   const started = performance.now();
-  const { examples } = await searcherDemonstrations({ ...search, questions: questions.map((q) => q.question), tokenizer, seed: 1 });
+  // The shipped warm start's variants: stop, or search once more for one name from the kept documents.
+  const variants = [0, 1].map((followUps) => ({ followUps, keep: 3, query: 'names' as const, maxNames: 1 }));
+  const { examples } = await searcherDemonstrations({ ...search, questions: questions.map((q) => q.question), tokenizer, seed: 1, variants });
   // Long transcripts (two follow-ups) would not fit the WASM heap in a batch; the varied script has few.
   const fitting = examples.filter((e) => e.prompt.length + e.completion.length <= 1600);
   const lm = await createCausalLM({ ...LAB_SEARCHER_CONFIG }, { seed: 1 });

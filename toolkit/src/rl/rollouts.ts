@@ -68,6 +68,44 @@ export interface CollectRolloutsOptions {
   method?: string;
 }
 
+/** A rollout before the reward: what the policy did, with the question it answered. */
+export type SampledRollout = Omit<Rollout, 'reward' | 'detail'> & { goldenAnswers: string[] };
+
+/**
+ * Runs the search loop on one batch (no reward yet), in question order (samples of a question
+ * together). With {@link rewardRollouts} it is {@link collectRollouts} in two halves, so a trainer can
+ * score the rollouts' log-probabilities while the generator answers.
+ */
+export async function sampleRollouts(options: Omit<CollectRolloutsOptions, 'reward'>): Promise<{ rollouts: SampledRollout[]; seconds: number }> {
+  const started = performance.now();
+  const samples = options.samplesPerQuestion ?? 1;
+  const repeated = options.questions.flatMap((q) => Array.from({ length: samples }, (_, sample) => ({ q, sample })));
+  const policy = new LmSearcherPolicy(options.lm, options.tokenizer, options.sampling, options.method ?? 's3');
+  const trajectories = await runSearchLoop({ ...options.search, questions: repeated.map(({ q }) => q.question), policy, method: options.method ?? 's3' });
+  const rollouts = repeated.map(({ q, sample }, i) => {
+    const record = policy.records.get(i);
+    if (!record) throw new Error(`sampleRollouts: no token record for rollout ${i} (${q.question})`);
+    return { questionId: q.id, question: q.question, ...(q.type === undefined ? {} : { type: q.type }), sample, ...flattenRecord(record), trajectory: trajectories[i] as Trajectory, goldenAnswers: q.goldenAnswers };
+  });
+  return { rollouts, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Scores sampled rollouts with the reward (the frozen generator's answer for GBR), in order. */
+export async function rewardRollouts(reward: RolloutReward, sampled: readonly SampledRollout[]): Promise<Rollout[]> {
+  const details = await reward.scoreDetailed(sampled.map((r) => ({
+    question: r.question,
+    goldenAnswers: r.goldenAnswers,
+    context: r.trajectory.context,
+    documents: r.trajectory.counts.documents,
+    searcherTokens: r.trajectory.counts.searcherTokens,
+    turns: r.trajectory.counts.turns,
+  })));
+  return sampled.map(({ goldenAnswers: _answers, ...r }, i) => {
+    const detail = details[i] as RolloutRewardDetail;
+    return { ...r, reward: detail.reward, detail };
+  });
+}
+
 /**
  * Runs and scores one batch of rollouts, in question order (samples of a question together).
  *
@@ -78,26 +116,8 @@ export interface CollectRolloutsOptions {
  * ```
  */
 export async function collectRollouts(options: CollectRolloutsOptions): Promise<CollectedRollouts> {
+  const sampled = await sampleRollouts(options);
   const started = performance.now();
-  const samples = options.samplesPerQuestion ?? 1;
-  const repeated = options.questions.flatMap((q) => Array.from({ length: samples }, (_, sample) => ({ q, sample })));
-  const policy = new LmSearcherPolicy(options.lm, options.tokenizer, options.sampling, options.method ?? 's3');
-  const trajectories = await runSearchLoop({ ...options.search, questions: repeated.map(({ q }) => q.question), policy, method: options.method ?? 's3' });
-  const searched = performance.now();
-  const details = await options.reward.scoreDetailed(trajectories.map((t, i) => ({
-    question: t.question,
-    goldenAnswers: (repeated[i] as (typeof repeated)[number]).q.goldenAnswers,
-    context: t.context,
-    documents: t.counts.documents,
-    searcherTokens: t.counts.searcherTokens,
-    turns: t.counts.turns,
-  })));
-  const scored = performance.now();
-  const rollouts = repeated.map(({ q, sample }, i) => {
-    const record = policy.records.get(i);
-    if (!record) throw new Error(`collectRollouts: no token record for rollout ${i} (${q.question})`);
-    const detail = details[i] as RolloutRewardDetail;
-    return { questionId: q.id, question: q.question, ...(q.type === undefined ? {} : { type: q.type }), sample, ...flattenRecord(record), trajectory: trajectories[i] as Trajectory, reward: detail.reward, detail };
-  });
-  return { rollouts, seconds: { search: (searched - started) / 1000, reward: (scored - searched) / 1000 } };
+  const rollouts = await rewardRollouts(options.reward, sampled.rollouts);
+  return { rollouts, seconds: { search: sampled.seconds, reward: (performance.now() - started) / 1000 } };
 }

@@ -22,7 +22,7 @@ import type { RlConfig } from './config.js';
 import { accumulateGradients, globalNormScale } from './gradients.js';
 import { ScaledAdam } from '../models/tfjs/adam.js';
 import { clippedPolicyLoss, clippedValueLoss, klPenalty } from './losses.js';
-import { collectRollouts, type Rollout, type RolloutReward, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { rewardRollouts, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import type { ValueHead } from './value-head.js';
 
 export interface RlStepMetrics {
@@ -71,11 +71,15 @@ export interface SearcherTrainerOptions {
   step?: number;
 }
 
-interface Scored {
-  rollout: Rollout;
+/** A rollout's log-probabilities under the sampling and reference policies and the critic's values, per action token. */
+interface LogProbs {
   old: number[];
   ref: number[];
   values: number[];
+}
+
+interface Scored extends LogProbs {
+  rollout: Rollout;
   advantages: number[];
   returns: number[];
 }
@@ -103,16 +107,31 @@ export class SearcherTrainer {
     const { lm, reference, valueHead, padId } = this.options;
     const step = this.step + 1;
     const started = performance.now();
-    const { rollouts, seconds } = await collectRollouts({
-      lm, tokenizer: this.options.tokenizer, reward: this.options.reward, questions, samplesPerQuestion: c.samplesPerQuestion,
+    const sampled = await sampleRollouts({
+      lm, tokenizer: this.options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
       search: this.options.search, sampling: { temperature: c.temperature, maxTokens: c.maxResponseTokens, seed: c.seed * 100_003 + step * 101 },
     });
-    const usable = rollouts.filter((r) => r.actionMask.includes(1));
-
+    // The reward and the log-probabilities need only the rollouts, not each other: with the generator
+    // in a worker thread (workerChatModel) it answers while this thread computes them.
+    const rewardStarted = performance.now();
+    let rewardSeconds = 0;
+    const rewarding = rewardRollouts(this.options.reward, sampled.rollouts).then((scoredRollouts) => {
+      rewardSeconds = (performance.now() - rewardStarted) / 1000;
+      return scoredRollouts;
+    });
+    rewarding.catch(() => undefined);
+    const usableIndices = sampled.rollouts.flatMap((r, i) => (r.actionMask.includes(1) ? [i] : []));
     const forwardStarted = performance.now();
-    const scored = await this.score(usable, lm, reference, valueHead, padId);
-    this.assignAdvantages(scored);
+    const logProbs = await this.score(usableIndices.map((i) => sampled.rollouts[i] as SampledRollout), lm, reference, valueHead, padId);
     const forwardSeconds = (performance.now() - forwardStarted) / 1000;
+    const rollouts = await rewarding;
+    // In micro-batch order (longest first), the order the updates' mini-batches are drawn from.
+    const lengthOf = (j: number): number => (sampled.rollouts[usableIndices[j] as number] as SampledRollout).tokens.length;
+    const positions = microBatches(usableIndices.map((_, j) => j), c.microBatchSize, c.microBatchTokens, lengthOf).flat();
+    const scored: Scored[] = positions.map((j) => ({ rollout: rollouts[usableIndices[j] as number] as Rollout, ...(logProbs[j] as LogProbs), advantages: [], returns: [] }));
+    const usable = scored.map((s) => s.rollout);
+    this.assignAdvantages(scored);
+    const seconds = { search: sampled.seconds, reward: rewardSeconds };
 
     const updateStarted = performance.now();
     const update = await this.update(scored, step);
@@ -141,21 +160,24 @@ export class SearcherTrainer {
     return { metrics, rollouts };
   }
 
-  /** Log-probabilities under the sampling and reference policies, and the critic's values (no gradient). */
-  private async score(rollouts: readonly Rollout[], lm: TransformerLM, reference: TransformerLM | undefined, valueHead: ValueHead | undefined, padId: number): Promise<Scored[]> {
-    const out: Scored[] = [];
-    for (const chunk of microBatches(rollouts, this.config.microBatchSize, this.config.microBatchTokens, (r) => r.tokens.length)) {
-      const now = actionForward(lm, chunk, padId, valueHead, { entropy: false });
+  /** Log-probabilities under the sampling and reference policies, and the critic's values (no gradient), in the rollouts' order. */
+  private async score(rollouts: readonly SampledRollout[], lm: TransformerLM, reference: TransformerLM | undefined, valueHead: ValueHead | undefined, padId: number): Promise<LogProbs[]> {
+    const out = new Array<LogProbs>(rollouts.length);
+    // Micro-batches group rollouts by length; each result goes back to its rollout's place.
+    const indexed = rollouts.map((rollout, index) => ({ rollout, index }));
+    for (const chunk of microBatches(indexed, this.config.microBatchSize, this.config.microBatchTokens, (r) => r.rollout.tokens.length)) {
+      const rows = chunk.map((c) => c.rollout);
+      const now = actionForward(lm, rows, padId, valueHead, { entropy: false });
       const old = split(await now.logProbs.array(), now.counts);
       const values = now.values ? split(await now.values.array(), now.counts) : chunk.map(() => []);
       tf.dispose([now.logProbs, now.values]);
       let ref = old;
       if (reference) {
-        const r = actionForward(reference, chunk, padId, undefined, { entropy: false });
+        const r = actionForward(reference, rows, padId, undefined, { entropy: false });
         ref = split(await r.logProbs.array(), r.counts);
         r.logProbs.dispose();
       }
-      chunk.forEach((rollout, j) => out.push({ rollout, old: old[j] as number[], ref: ref[j] as number[], values: values[j] as number[], advantages: [], returns: [] }));
+      chunk.forEach(({ index }, j) => { out[index] = { old: old[j] as number[], ref: ref[j] as number[], values: values[j] as number[] }; });
     }
     return out;
   }

@@ -10,25 +10,17 @@
  * shared Int32 until none are left (so the load balances whatever each query costs), and each
  * worker replies once, with its results packed in transferred typed arrays.
  */
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Bm25Data } from './index-data.js';
 import type { QuerySyntax } from './query.js';
+import { startModuleWorker } from '../../worker-thread.js';
 import { claimAll, type Bm25WorkerData, type WorkerReply, type WorkerRequest } from './worker.js';
 
 export type Result = { docs: number[]; scores: number[] };
 
-// Built, the worker is worker.js. In the source tree it is worker.ts, and a worker thread does not
-// inherit tsx's loader hooks, so a two-line bootstrap registers them before importing it.
-const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');
-
 function startWorker(index: Bm25Data): Worker {
   const data: Bm25WorkerData = { role: 'bm25-scorer', index };
-  if (!FROM_SOURCE) return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker(new URL('./worker.js', import.meta.url), data);
 }
 
 export class SearchPool {
