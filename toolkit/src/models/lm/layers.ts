@@ -156,7 +156,8 @@ function pairwiseAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask:
   const qs = pieces(tf.mul(q, 1 / Math.sqrt(dim)), count, [rows, dim]);
   const kts = pieces(tf.transpose(k, [0, 1, 3, 2]), count, [dim, keys]);
   const vs = pieces(v, count, [keys, dim]);
-  const masks = pieces(mask, batch, [rows, keys]);
+  // A mask of one row per batch entry ([B, 1, 1, S], an encoder's padding mask) broadcasts over the query rows.
+  const masks = pieces(mask, batch, [mask.shape[2], keys]);
   const outs = qs.map((qi, i) => tf.matMul(tf.softmax(tf.add(tf.matMul(qi, kts[i] as tf.Tensor2D), masks[Math.floor(i / kvHeads)] as tf.Tensor2D)), vs[i] as tf.Tensor2D));
   return tf.reshape(count === 1 ? (outs[0] as tf.Tensor2D) : tf.concat(outs, 0), [batch, kvHeads, rows, dim]);
 }
