@@ -19,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTable, type Row } from '../../toolkit/src/display/table.js';
+import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
 import { loadTfjsBert } from '../../toolkit/src/models/encoder/tfjs-bert.js';
 import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
 import { writeSafetensors, type StoredTensor } from '../../toolkit/src/models/lm/safetensors.js';

@@ -17,7 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, globals } from 'webgpu';
-import { formatTable, type Row } from '../../toolkit/src/display/table.js';
+import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
 import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
 import { argmax } from '../../toolkit/src/models/lm/sampling.js';
 import { attentionMask, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from '../../toolkit/src/models/lm/transformer.js';

@@ -1,6 +1,6 @@
 // The lab generator's examples, and its training with s3lab's own trainSft. A small Qwen2-architecture
 // reader over the lab tokenizer learns reading comprehension on lab worlds of seeds other than 1
-// (toolkit/src/rl/lab-generator.ts). Two uses:
+// (toolkit/src/pipelines/lab-generator-data.ts). Two uses:
 //   --pack DIR   tokenised examples for scripts/models/train_lab_generator.py (PyTorch on a GPU: how the
 //                shipped datasets/models/lab-generator was trained; see scripts/models/run-generator-on-device.sh)
 //   otherwise    trains here with trainSft (WASM/CPU; ~1k tokens/s, so hours for a useful reader) and

@@ -2,7 +2,7 @@
 
 The lab generator is a small Qwen2-architecture reader over the lab tokenizer: question plus
 passages in, the answer out, through the s3 generator prompt and the ChatML template. The examples
-are the ones s3lab builds (toolkit/src/rl/lab-generator.ts; lab worlds of seeds other than the
+are the ones s3lab builds (toolkit/src/pipelines/lab-generator-data.ts; lab worlds of seeds other than the
 evaluation world's), tokenised and packed here by
 
     node --conditions=s3lab-source --import tsx scripts/models/train_lab_generator.mts --pack .device/generator

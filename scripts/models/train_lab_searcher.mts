@@ -1,4 +1,4 @@
-// The lab searcher's warm start: SFT demonstrations (the varied scripted searcher, toolkit/src/rl/demonstrations.ts)
+// The lab searcher's warm start: SFT demonstrations (the varied scripted searcher, toolkit/src/pipelines/demonstrations.ts)
 // on lab worlds of other seeds (every split) and on the evaluation world's (seed 1) train split, tokenised exactly
 // as the searcher policy records its own runs, packed for scripts/models/train_lab_searcher.py (PyTorch on a GPU;
 // see scripts/models/run-searcher-on-device.sh). Pack layout (uint16): count (two words), then per example:

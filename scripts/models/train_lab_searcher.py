@@ -1,6 +1,6 @@
 """Trains the lab searcher's warm start (SFT) on a GPU with PyTorch + transformers.
 
-The lab searcher is a small Qwen2-architecture LM over the lab tokenizer (toolkit/src/rl/lab-searcher.ts:
+The lab searcher is a small Qwen2-architecture LM over the lab tokenizer (toolkit/src/agent/lab-searcher/lab-searcher.ts:
 LAB_SEARCHER_CONFIG) that writes s3 searcher turns. Its demonstrations are the varied scripted searcher's
 transcripts on lab worlds of other seeds and on the evaluation world's train questions, tokenised exactly as s3lab's
 LmSearcherPolicy records a model's runs, packed by
@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--examples', required=True)
     parser.add_argument('--meta', required=True)
-    parser.add_argument('--config', default='toolkit/src/rl/lab-searcher.json', help='the architecture (LAB_SEARCHER_CONFIG)')
+    parser.add_argument('--config', default='toolkit/src/agent/lab-searcher/lab-searcher.json', help='the architecture (LAB_SEARCHER_CONFIG)')
     parser.add_argument('--tokenizer', default='datasets/models/lab-tokenizer/tokenizer.json')
     parser.add_argument('--init', help='start from these weights (a Hugging Face model directory, e.g. the lab generator, a reader that already copies names out of passages) instead of a fresh model of --config')
     parser.add_argument('--out', required=True)

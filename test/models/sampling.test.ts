@@ -2,7 +2,7 @@
 // top-k and top-p, reproducibly by seed.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Random } from '../../toolkit/src/data/lab-world/random.js';
+import { Random } from '../../toolkit/src/core/random.js';
 import { sampleToken } from '../../toolkit/src/models/lm/sampling.js';
 
 const LOGITS = Float32Array.from([Math.log(0.2), Math.log(0.5), Math.log(0.3)]);

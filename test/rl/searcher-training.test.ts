@@ -184,6 +184,6 @@ describe('the lab searcher', () => {
   it('config in TypeScript is the one the PyTorch warm start trains (lab-searcher.json)', async () => {
     const { readFile } = await import('node:fs/promises');
     const { LAB_SEARCHER_CONFIG } = await import('@s3lab/toolkit');
-    assert.deepEqual(JSON.parse(await readFile('toolkit/src/rl/lab-searcher.json', 'utf8')), { ...LAB_SEARCHER_CONFIG });
+    assert.deepEqual(JSON.parse(await readFile('toolkit/src/agent/lab-searcher/lab-searcher.json', 'utf8')), { ...LAB_SEARCHER_CONFIG });
   });
 });

@@ -7,6 +7,7 @@
  * spanMatch('It was Paris, France.', ['paris']); // true
  * ```
  */
+export * from './core/index.js';
 export * from './text/index.js';
 export * from './data/index.js';
 export * from './models/index.js';
@@ -15,5 +16,6 @@ export * from './reward/index.js';
 export * from './agent/index.js';
 export * from './rl/index.js';
 export * from './eval/index.js';
+export * from './pipelines/index.js';
 export * from './display/index.js';
 export * from './llm/index.js';

@@ -24,3 +24,4 @@ export * from './baselines/index.js';
 export { requireModel } from './method.js';
 export type { ContextMethod, ContextMethodOptions } from './method.js';
 export { CONTEXT_METHODS, contextMethods, s3Searcher, scriptedSearcher } from './methods.js';
+export * from './lab-searcher/index.js';

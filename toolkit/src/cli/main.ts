@@ -22,7 +22,7 @@ import { registerTrainingData } from './commands/training-data.js';
 import { registerTrain } from './commands/train.js';
 import { registerDownload } from './commands/download.js';
 import { registerDevice } from './commands/device.js';
-import { DataFormatError } from '../data/index.js';
+import { DataFormatError } from '../core/problems.js';
 import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
 

@@ -9,7 +9,7 @@
  * ```
  */
 import { escapeHtml, type Displayable, type MimeBundle } from './mime.js';
-import { formatTable, type Row, type TableOptions } from './table.js';
+import { formatTable, type Row, type TableOptions } from '../core/text-table.js';
 
 export interface HtmlTableOptions extends Omit<TableOptions, 'style'> {
   /** A caption above the table. */

@@ -12,8 +12,6 @@
  */
 export { terminalProgress, progressCallback } from './progress.js';
 export type { Progress, OnProgress, TerminalProgressOptions } from './progress.js';
-export { formatTable } from './table.js';
-export type { Row, TableOptions } from './table.js';
 export { escapeHtml, isDisplayable } from './mime.js';
 export type { MimeBundle, Displayable, BundleContext } from './mime.js';
 export { currentDisplaySink, setDisplaySink, terminalSink } from './sink.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BundleContext, Displayable, MimeBundle } from './mime.js';
 import { plotlyDrawScript, plotlyLibrarySource, type Figure } from './plotly.js';
-import { formatTable, type Row } from './table.js';
+import { formatTable, type Row } from '../core/text-table.js';
 
 export type { Figure, PlotTrace } from './plotly.js';
 

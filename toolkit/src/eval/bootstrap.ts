@@ -3,7 +3,7 @@
  * the same questions? Questions are resampled with replacement (seeded), the mean of B − A is
  * taken each time, and the percentile interval is reported.
  */
-import { Random } from '../data/lab-world/random.js';
+import { Random } from '../core/random.js';
 
 export interface BootstrapInterval {
   /** Mean of b − a over the questions. */

@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically, writeAll } from '../data/formats/atomic-file.js';
+import { writeFileAtomically, writeAll } from '../core/atomic-file.js';
 import { normalizeQuestion, type QaRecord } from '../data/formats/qa.js';
 import { mapConcurrent } from '../llm/concurrency.js';
 import type { ChatModel } from '../llm/types.js';
@@ -23,8 +23,8 @@ import type { Retriever } from '../retrieval/types.js';
 import { generateAnswers } from '../reward/generator.js';
 import { scoreGenAcc } from '../reward/genacc.js';
 import { exactMatch, f1Score } from '../reward/metrics.js';
-import { openResumableJsonl } from '../reward/resumable-jsonl.js';
-import { validateOptions } from '../reward/validate.js';
+import { openResumableJsonl } from '../core/resumable-jsonl.js';
+import { validateOptions } from '../core/validate.js';
 import { defaultMethodRegistry, type EvalMethod, type MethodRegistry } from './methods.js';
 import { evalRecordSchema, summarizeRecords, type EvalRecord, type SummaryCell } from './summary.js';
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeAll, writeFileAtomically } from '../data/formats/atomic-file.js';
+import { writeAll, writeFileAtomically } from '../core/atomic-file.js';
 import { canonicalJson } from './canonical-json.js';
 import { resolveChatRequest, resolveCompletionRequest, samplingOf, type ResolvedChatRequest, type ResolvedCompletionRequest } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest } from './types.js';

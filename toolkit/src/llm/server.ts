@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { MicroBatcher } from './micro-batch.js';
 import { ChatRequestError } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest, SamplingOptions } from './types.js';
-import { readJsonBody } from '../data/formats/json-body.js';
-import { listen } from '../data/formats/listen.js';
+import { readJsonBody } from '../core/json-body.js';
+import { listen } from '../core/listen.js';
 
 export interface LlmServerOptions {
   model: ChatModel;

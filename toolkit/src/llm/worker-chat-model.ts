@@ -13,7 +13,7 @@
  * ```
  */
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../worker-thread.js';
+import { startModuleWorker } from '../core/worker-thread.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest } from './types.js';
 
 export interface WorkerChatModel extends ChatModel {

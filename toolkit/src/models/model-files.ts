@@ -7,7 +7,7 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { describeZodIssues } from '../data/formats/problems.js';
+import { describeZodIssues } from '../core/problems.js';
 
 /** A model file that is missing, unreadable, not JSON, or not the shape expected. */
 export class ModelFileError extends Error {

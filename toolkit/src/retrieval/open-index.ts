@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readCorpus } from '../data/formats/corpus.js';
-import { readJsonFile } from '../data/formats/json-file.js';
+import { readJsonFile } from '../core/json-file.js';
 import { loadEncoder } from '../models/index.js';
 import { openBm25Index } from './bm25/index.js';
 import { FlatScanIndex } from './dense/flat-scan.js';

@@ -17,8 +17,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import { joinContents } from '../data/formats/corpus.js';
 import type { Hit, Retriever } from './types.js';
-import { readJsonBody } from '../data/formats/json-body.js';
-import { listen } from '../data/formats/listen.js';
+import { readJsonBody } from '../core/json-body.js';
+import { listen } from '../core/listen.js';
 
 export interface RetrievalServerOptions {
   retriever: Retriever;

@@ -19,7 +19,7 @@ import { scoreGenAcc } from './genacc.js';
 import { exactMatch, f1Score } from './metrics.js';
 import type { RagCache } from './rag-cache.js';
 import { REWARD_VARIANTS, rewardTrajectorySchema, type Reward, type RewardTrajectory, type RewardVariant } from './types.js';
-import { validateOptions } from './validate.js';
+import { validateOptions } from '../core/validate.js';
 
 /**
  * The reward of one trajectory from its GenAcc and the naive-RAG GenAcc (ignored by `genacc`).

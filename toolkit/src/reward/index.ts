@@ -16,5 +16,3 @@ export { RagCache, precomputeRagCache, ragCacheEntrySchema } from './rag-cache.j
 export type { RagCacheEntry, OriginalRagCache, PrecomputeRagCacheOptions, PrecomputeRagCacheResult } from './rag-cache.js';
 export { isYesNoQuestion, filterTrainingQuestions, buildTrainingRows } from './training-set.js';
 export type { TrainingFilterResult, BuildTrainingRowsOptions } from './training-set.js';
-export { openResumableJsonl, readFinishedJsonl } from './resumable-jsonl.js';
-export type { ResumableJsonl } from './resumable-jsonl.js';

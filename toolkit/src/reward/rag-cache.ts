@@ -26,8 +26,8 @@ import { generateAnswers } from './generator.js';
 import { scoreGenAcc } from './genacc.js';
 import { exactMatch, f1Score } from './metrics.js';
 import { naiveRagContext, type RagContextFormat } from './naive-rag.js';
-import { openResumableJsonl, readFinishedJsonl } from './resumable-jsonl.js';
-import { validateOptions } from './validate.js';
+import { openResumableJsonl, readFinishedJsonl } from '../core/resumable-jsonl.js';
+import { validateOptions } from '../core/validate.js';
 
 /** One line of the cache file. */
 export const ragCacheEntrySchema = z.object({

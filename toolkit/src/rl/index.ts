@@ -10,20 +10,13 @@
  * await trainSft(lm, [{ prompt: [1, 2], completion: [3, 4] }], { steps: 20, padId: 0 });
  * ```
  */
-export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-generator.js';
 export { trainSft, type SftExample, type SftOptions, type SftStepMetrics } from './sft.js';
 export { gaeAdvantages, groupRelativeAdvantages, whiten, type GaeOptions, type GaeResult, type GroupAdvantageOptions, type WhitenOptions } from './advantages.js';
 export { clippedPolicyLoss, clippedValueLoss, entropyFromLogits, klPenalty, maskedMean, KL_PENALTY_KINDS, type ClippedPolicyLossInput, type ClippedPolicyLossResult, type ClippedValueLossInput, type KlPenaltyKind } from './losses.js';
 export { actionForward, actionRuns, type ActionForward, type ActionSequence } from './action-forward.js';
 export { ValueHead, VALUE_HEAD_FILE } from './value-head.js';
-export { LmSearcherPolicy, flattenRecord, type LmSearcherOptions, type SearcherTokens } from './lm-searcher.js';
 export { collectRollouts, rewardRollouts, sampleRollouts, type SampledRollout, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
-export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
 export { rlConfig, rlConfigSchema, RL_PRESETS, type RlConfig, type RlPresetName } from './config.js';
 export { SearcherTrainer, type RlStepMetrics, type SearcherTrainerOptions } from './trainer.js';
-export { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
 export * from './verl/index.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, TRAINER_STATE_FILE, type CheckpointParts, type LoadedCheckpoint, type TrainerState } from './checkpoint.js';
-export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
-export { labResultRows, learningCurveRows, labVerdict } from './lab-report.js';
-export { labSearcherMethod, readLabSearcherInfo, writeLabSearcherInfo, LAB_SEARCHER_INFO_FILE, type LabSearcherInfo, type LabSearcherMethodOptions } from './lab-searcher-method.js';

@@ -10,7 +10,7 @@ import type { TransformerLM } from '../models/lm/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
 import type { RewardDetail } from '../reward/gbr.js';
 import type { RewardTrajectory } from '../reward/types.js';
-import { flattenRecord, LmSearcherPolicy, type LmSearcherOptions } from './lm-searcher.js';
+import { flattenRecord, LmSearcherPolicy, type LmSearcherOptions } from '../agent/lab-searcher/lm-policy.js';
 
 /**
  * What scores rollouts: `GenerationReward` (GBR with the frozen generator) in every real run; any

@@ -7,7 +7,7 @@
  * `batchSize × gradientAccumulation` examples, gradients clipped by global norm.
  */
 import { z } from 'zod';
-import { Random } from '../data/lab-world/random.js';
+import { Random } from '../core/random.js';
 import type { TransformerLM } from '../models/lm/index.js';
 import { actionForward } from './action-forward.js';
 import { tf } from '../models/tfjs/index.js';

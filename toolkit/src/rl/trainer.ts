@@ -12,7 +12,7 @@
  * Everything random is a function of (seed, step), so a run resumed from a checkpoint draws what
  * the uninterrupted run would have.
  */
-import { Random } from '../data/lab-world/random.js';
+import { Random } from '../core/random.js';
 import type { TransformerLM } from '../models/lm/index.js';
 import { tf } from '../models/tfjs/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';

@@ -1,23 +1,22 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { readCorpus } from '../../data/formats/corpus.js';
 import { readQa } from '../../data/formats/qa.js';
 import { Bm25Index } from '../../retrieval/index.js';
-import { formatTable, progressCallback } from '../../display/index.js';
+import { formatTable } from '../../core/text-table.js';
+import { progressCallback } from '../../display/index.js';
 import { deepRetrieval, ircot, s3Searcher, scriptedSearcher, searchO1, searchR1 } from '../../agent/index.js';
 import { evalMethodFromContextMethod } from '../../eval/agent-methods.js';
 import { defaultMethodRegistry, MethodRegistry } from '../../eval/methods.js';
 import { RECORDS_FILE, SUMMARY_FILE, runEvaluation } from '../../eval/run-evaluation.js';
 import { summaryRows } from '../../eval/summary.js';
 import { cachedChatModel } from '../../llm/cache.js';
-import { loadLocalChatModel } from '../../llm/local.js';
-import { openAiChatModel } from '../../llm/openai.js';
 import type { ChatModel } from '../../llm/types.js';
 import { openRetriever, type OpenedRetriever } from '../../retrieval/open-index.js';
-import { labSearcherMethod, readLabSearcherInfo } from '../../rl/lab-searcher-method.js';
+import { labSearcherMethod, readLabSearcherInfo } from '../../agent/lab-searcher/method.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
+import { isUrl, openChatModel } from './targets.js';
 
 const EvalOptions = z.object({
   methods: z.string().transform((list) => list.split(',').map((m) => m.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1, 'name at least one method')),
@@ -40,19 +39,6 @@ const EvalOptions = z.object({
 
 /** The methods that need a searcher/reasoner model (`--searcher`). */
 const MODEL_METHODS = [s3Searcher, searchR1, ircot, searchO1, deepRetrieval];
-
-const isUrl = (target: string): boolean => /^https?:\/\//iu.test(target);
-
-/** A `ChatModel` for `--generator`/`--judge`: an OpenAI-compatible server URL, or a local model directory. */
-export async function openChatModel(option: string, target: string, model: string | undefined): Promise<ChatModel & { dispose?: () => void }> {
-  if (isUrl(target)) {
-    if (!model) throw new UsageError(`--${option} ${target} is a server: name its model with --model (e.g. --model Qwen/Qwen2.5-14B-Instruct)`);
-    return openAiChatModel({ baseUrl: target, model });
-  }
-  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--${option} ${target}: expected a model directory or an http(s) URL`);
-  return loadLocalChatModel(target);
-}
 
 export function registerEval(program: Command): void {
   program

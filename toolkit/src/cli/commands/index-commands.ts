@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { countLines, readCorpus } from '../../data/index.js';
+import { countLines } from '../../core/lines.js';
+import { readCorpus } from '../../data/index.js';
 import { progressCallback } from '../../display/index.js';
 import { E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, loadEncoder } from '../../models/index.js';
 import { buildBm25Index } from '../../retrieval/bm25/index.js';

@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { labQuestionSchema, readCorpus, readJsonl } from '../../data/index.js';
-import { formatTable, progressCallback } from '../../display/index.js';
-import { measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { readJsonl } from '../../core/jsonl.js';
+import { formatTable } from '../../core/text-table.js';
+import { labQuestionSchema, measureRetrievalRates, rateRow, readCorpus } from '../../data/index.js';
+import { progressCallback } from '../../display/index.js';
 import { Bm25Index } from '../../retrieval/bm25/index.js';
 import { parseOptions } from '../options.js';
 

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import {
   compareFiles, describeFile, generateLabWorld, labWorldDataFiles, summarizeLabWorld, writeFilesAtomically,
 } from '../../data/index.js';
-import { formatTable, progressCallback, type Row } from '../../display/index.js';
-import { labWorldReadme, measureRetrievalRates, rateRow } from '../../eval/index.js';
+import { formatTable, type Row } from '../../core/text-table.js';
+import { labWorldReadme, measureRetrievalRates, rateRow } from '../../data/index.js';
+import { progressCallback } from '../../display/index.js';
 import { Bm25Index } from '../../retrieval/bm25/index.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';

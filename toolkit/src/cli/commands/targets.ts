@@ -19,9 +19,10 @@ import { RetrieverClient } from '../../retrieval/client.js';
 import { openRetriever } from '../../retrieval/open-index.js';
 import type { Retriever } from '../../retrieval/types.js';
 import { UsageError } from '../usage-error.js';
-import { openChatModel } from './eval.js';
+import { loadLocalChatModel } from '../../llm/local.js';
+import { openAiChatModel } from '../../llm/openai.js';
 
-const isUrl = (target: string): boolean => /^https?:\/\//iu.test(target);
+export const isUrl = (target: string): boolean => /^https?:\/\//iu.test(target);
 
 export interface ModelTargets {
   generator: string;
@@ -103,4 +104,16 @@ export async function openRetrieverTarget(option: string, target: string): Promi
     return { retriever: index, kind: 'bm25', name: `bm25 of ${target} (in memory)`, close: () => index.close() };
   }
   throw new UsageError(`${option} ${target}: expected a retrieval server URL, an index directory or a corpus JSONL file`);
+}
+
+
+/** A `ChatModel` for `--generator`/`--judge`: an OpenAI-compatible server URL, or a local model directory. */
+export async function openChatModel(option: string, target: string, model: string | undefined): Promise<ChatModel & { dispose?: () => void }> {
+  if (isUrl(target)) {
+    if (!model) throw new UsageError(`--${option} ${target} is a server: name its model with --model (e.g. --model Qwen/Qwen2.5-14B-Instruct)`);
+    return openAiChatModel({ baseUrl: target, model });
+  }
+  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--${option} ${target}: expected a model directory or an http(s) URL`);
+  return loadLocalChatModel(target);
 }

@@ -6,10 +6,11 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { formatTable } from '../../display/index.js';
+import { formatTable } from '../../core/text-table.js';
+
 import { rlConfig } from '../../rl/config.js';
-import { trainLabSearcher } from '../../rl/lab-run.js';
-import { labResultRows, labVerdict } from '../../rl/lab-report.js';
+import { trainLabSearcher } from '../../pipelines/lab-run.js';
+import { labResultRows, labVerdict } from '../../pipelines/lab-report.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 

@@ -3,8 +3,8 @@
  * title on the first line of `contents`, wrapped in double quotes.
  */
 import { z } from 'zod';
-import { readJsonl, type ReadJsonlOptions } from './jsonl.js';
-import type { RecordStream } from './record-stream.js';
+import { readJsonl, type ReadJsonlOptions } from '../../core/jsonl.js';
+import type { RecordStream } from '../../core/record-stream.js';
 
 /**
  * An id as wiki-18 writes it (a string of digits) or as a number; always a string after

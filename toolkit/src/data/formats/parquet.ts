@@ -6,9 +6,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ByteWriter, parquetWriteRows } from 'hyparquet-writer';
 import type { z } from 'zod';
-import { writeAll, writeFileAtomically } from './atomic-file.js';
-import { DataFormatError, describeZodIssues } from './problems.js';
-import { RecordStream, type RawRecord, type ReadOptions } from './record-stream.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
+import { DataFormatError, describeZodIssues } from '../../core/problems.js';
+import { RecordStream, type RawRecord, type ReadOptions } from '../../core/record-stream.js';
 import { TRAINING_PARQUET_SCHEMA, TRAINING_ROW_COLUMNS, toParquetRow, trainingRowSchema, type TrainingRow, type TrainingRowInput } from './training-row.js';
 
 /** Options of {@link readParquet}. */

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { stripLikePython } from '../../text/normalize.js';
 import { recordIdSchema } from './corpus.js';
-import { readJsonl, type ReadJsonlOptions } from './jsonl.js';
-import type { RecordStream } from './record-stream.js';
+import { readJsonl, type ReadJsonlOptions } from '../../core/jsonl.js';
+import type { RecordStream } from '../../core/record-stream.js';
 
 /** One QA record; unknown fields pass through. */
 export const qaRecordSchema = z.looseObject({

@@ -13,8 +13,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import { readJsonFile } from '../formats/json-file.js';
-import { writeFileAtomically } from '../formats/atomic-file.js';
+import { readJsonFile } from '../../core/json-file.js';
+import { writeFileAtomically } from '../../core/atomic-file.js';
 import type { DownloadManifest, DownloadSpec, DownloadStep } from './manifest.js';
 
 /** A hub repository, always with its type (the manifest names it so). */

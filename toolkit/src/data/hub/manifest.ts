@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { readJsonFile } from '../formats/json-file.js';
+import { readJsonFile } from '../../core/json-file.js';
 
 const relativePath = z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path inside the download directory (no leading "/", no "..")');
 

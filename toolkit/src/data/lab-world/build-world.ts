@@ -3,7 +3,7 @@
  * people, creative works and events, with relations that respect time (nobody founds a
  * company before they are born) and type (novels have novelists and publishers).
  */
-import { Random } from './random.js';
+import { Random } from '../../core/random.js';
 import { capitalise, cityName, countryName, demonymOf, initials, nickname, root, unique, workTitle, ADJECTIVES, NOUNS } from './names.js';
 import type { City, Country, EventType, Occupation, Organisation, OrganisationType, Person, Work, WorkType, World, WorldEvent } from './schema.js';
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAll, writeFileAtomically } from '../formats/atomic-file.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import { SPLITS, type LabWorld } from './generate.js';
 
 /** One JSON object per line, keys in insertion order, `\n` after every line. */

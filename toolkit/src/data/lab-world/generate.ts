@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { qaRecordSchema } from '../formats/qa.js';
 import { buildWorld, type WorldSizes } from './build-world.js';
 import { QUESTION_TYPES, QuestionMaker, type LabQuestion, type QuestionType } from './questions.js';
-import { Random } from './random.js';
+import { Random } from '../../core/random.js';
 import { renderWorld, WorldIndex } from './render.js';
 import type { Entity, World } from './schema.js';
 

@@ -3,7 +3,7 @@
  * proper names are), while shared syllables, family names and city roots make the
  * near-duplicates that real encyclopedias are full of.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../core/random.js';
 
 const ONSETS = ['b', 'br', 'c', 'd', 'dr', 'f', 'g', 'gr', 'h', 'k', 'kr', 'l', 'm', 'n', 'p', 'r', 's', 'st', 't', 'tr', 'v', 'z', 'sh', 'th'];
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai', 'ei', 'ou'];

@@ -8,7 +8,7 @@
  * Every question keeps its supporting passage ids and a decomposition into single-hop questions,
  * which a scripted searcher (and the statistics) can use.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../core/random.js';
 import type { City, Country, Entity, Organisation, Person, Work, WorldEvent } from './schema.js';
 import type { WorldIndex } from './render.js';
 

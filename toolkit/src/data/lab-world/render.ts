@@ -4,7 +4,7 @@
  * mention other entities (the shared attributes that make retrieval non-trivial).
  * Every fact is stated in exactly one passage, which is what `supporting_facts` points at.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../core/random.js';
 import type { City, Country, Entity, Organisation, Person, Work, World, WorldEvent } from './schema.js';
 
 export interface RenderedPassage {

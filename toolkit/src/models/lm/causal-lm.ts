@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Random } from '../../data/lab-world/random.js';
+import { Random } from '../../core/random.js';
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
 import { parameterSpecs } from './parameters.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Random } from '../../data/lab-world/random.js';
+import { Random } from '../../core/random.js';
 import { ModelFileError, readModelJson, requireModelFile } from '../model-files.js';
 import { tf, useTfjsBackend, type TfjsBackendName } from '../tfjs/index.js';
 import { TransformerLM } from './causal-lm.js';

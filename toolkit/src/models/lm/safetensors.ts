@@ -14,7 +14,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import { ModelFileError } from '../model-files.js';
 
 /** A tensor as stored: its shape and its values in fp32, row-major. */

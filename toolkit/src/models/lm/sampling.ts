@@ -3,7 +3,7 @@
  * the temperature, restricted to the top-k tokens and then to the nucleus (top-p), drawn with
  * a seeded generator (the same seed draws the same tokens on every machine).
  */
-import { Random } from '../../data/lab-world/random.js';
+import { Random } from '../../core/random.js';
 
 export interface SamplerSettings {
   temperature: number;

@@ -13,7 +13,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import type { Bm25Arrays, Bm25Data, Bm25Stats } from './index-data.js';
 
 export const INDEX_FILE = 'bm25.bin';

@@ -13,7 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Bm25Data } from './index-data.js';
 import type { QuerySyntax } from './query.js';
-import { startModuleWorker } from '../../worker-thread.js';
+import { startModuleWorker } from '../../core/worker-thread.js';
 import { claimAll, type Bm25WorkerData, type WorkerReply, type WorkerRequest } from './worker.js';
 
 export type Result = { docs: number[]; scores: number[] };

@@ -17,9 +17,9 @@
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile } from '../../data/formats/json-file.js';
-import { DataFormatError } from '../../data/formats/problems.js';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { readJsonFile } from '../../core/json-file.js';
+import { DataFormatError } from '../../core/problems.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import { encodeIds } from './ids-file.js';
 import { configDifferences, denseConfigSchema, type DenseConfig } from './manifest.js';
 

@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import { FaissIndex, type FaissMetric } from './faiss.js';
 import { encodeIds, idsAreRowNumbers, readIds } from './ids-file.js';
 import { IDS_FILE, INDEX_FILE, MANIFEST_FILE, readManifest, writeManifest, type DenseConfig, type DenseManifest } from './manifest.js';

@@ -16,8 +16,8 @@
  * Rows start at byte 45, which is not a multiple of 4, so they are read into aligned buffers.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { DataFormatError } from '../../data/formats/problems.js';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { DataFormatError } from '../../core/problems.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import type { FaissMetric } from './faiss.js';
 
 /** Where a flat file's rows are. */

@@ -4,7 +4,7 @@
  * contain a line break (wiki-18's are digits).
  */
 import { readFile } from 'node:fs/promises';
-import { DataFormatError } from '../../data/formats/problems.js';
+import { DataFormatError } from '../../core/problems.js';
 
 /**
  * The bytes of `ids` as lines of the ids file. Throws on an id that is empty or has a line break.

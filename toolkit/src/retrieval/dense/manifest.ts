@@ -11,8 +11,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile } from '../../data/formats/json-file.js';
-import { writeAll, writeFileAtomically } from '../../data/formats/atomic-file.js';
+import { readJsonFile } from '../../core/json-file.js';
+import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 
 export const INDEX_FILE = 'index.faiss';
 export const IDS_FILE = 'ids.txt';

@@ -23,11 +23,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readJsonBody } from '../../data/formats/json-body.js';
+import { readJsonBody } from '../../core/json-body.js';
 import { LlmServerError } from '../../llm/openai.js';
 import { ChatRequestError } from '../../llm/sampling.js';
 import { RewardRequestError, RewardService, rewardItemSchema, type RewardServiceOptions, type ServedReward } from './reward-service.js';
-import { listen } from '../../data/formats/listen.js';
+import { listen } from '../../core/listen.js';
 
 export interface RewardServerOptions extends RewardServiceOptions {
   /** Shown by `GET /health` when a retriever is configured, e.g. its URL or index directory. */

@@ -14,9 +14,9 @@ import { resolvePreset, type SearcherPreset } from '../agent/presets.js';
 import { scriptedPolicy, type FollowUpQueryStyle } from '../agent/scripted/scripted-searcher.js';
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
-import { Random } from '../data/lab-world/random.js';
+import { Random } from '../core/random.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
-import type { SftExample } from './sft.js';
+import type { SftExample } from '../rl/sft.js';
 
 /** One way of running the script. */
 export interface ScriptVariant {

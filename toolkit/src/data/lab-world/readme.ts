@@ -2,9 +2,10 @@
  * The README that ships with a generated lab world: what is in it, its sizes, and the
  * measured BM25 rates that show search matters. Generated, so it regenerates byte-identically.
  */
-import type { LabWorld, LabWorldSummary } from '../data/index.js';
-import { formatTable, type Row } from '../display/table.js';
-import { rateRow, type RetrievalRates } from './world-stats.js';
+import type { LabWorld } from './generate.js';
+import type { LabWorldSummary } from './summary.js';
+import { formatTable, type Row } from '../../core/text-table.js';
+import { rateRow, type RetrievalRates } from './stats.js';
 
 const markdown = { style: 'markdown' } as const;
 

@@ -15,7 +15,7 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import { readCorpus } from '../data/formats/corpus.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
-import { appendJsonl } from '../data/formats/jsonl-write.js';
+import { appendJsonl } from '../core/jsonl-write.js';
 import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
@@ -25,18 +25,18 @@ import { Bm25Index } from '../retrieval/index.js';
 import { GenerationReward } from '../reward/gbr.js';
 import { precomputeRagCache, RagCache } from '../reward/rag-cache.js';
 import { isYesNoQuestion } from '../reward/training-set.js';
-import { Random } from '../data/lab-world/random.js';
-import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { rlConfig, type RlConfig } from './config.js';
+import { Random } from '../core/random.js';
+import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../rl/checkpoint.js';
+import { rlConfig, type RlConfig } from '../rl/config.js';
 import { searcherDemonstrations } from './demonstrations.js';
 import { resolvePreset } from '../agent/presets.js';
-import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
-import { writeLabSearcherInfo } from './lab-searcher-method.js';
+import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from '../agent/lab-searcher/lab-searcher.js';
+import { writeLabSearcherInfo } from '../agent/lab-searcher/method.js';
 import { evaluateSearcherInWorkers, evaluationFile, type EvaluatedQuestion, type SearcherEvaluationJob } from './lab-evaluation.js';
-import { type Rollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
-import { trainSft, type SftStepMetrics } from './sft.js';
-import { SearcherTrainer, type RlStepMetrics } from './trainer.js';
-import { ValueHead } from './value-head.js';
+import { type Rollout, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
+import { trainSft, type SftStepMetrics } from '../rl/sft.js';
+import { SearcherTrainer, type RlStepMetrics } from '../rl/trainer.js';
+import { ValueHead } from '../rl/value-head.js';
 
 export interface LabRunOptions {
   /** Output directory (created; a finished phase in it is not redone). */

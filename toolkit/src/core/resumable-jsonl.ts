@@ -17,10 +17,10 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { z } from 'zod';
-import { appendJsonl, type AppendJsonlResult } from '../data/formats/jsonl-write.js';
-import { readJsonl } from '../data/formats/jsonl.js';
-import { readLines } from '../data/formats/lines.js';
-import { DataFormatError, describeZodIssues } from '../data/formats/problems.js';
+import { appendJsonl, type AppendJsonlResult } from './jsonl-write.js';
+import { readJsonl } from './jsonl.js';
+import { readLines } from './lines.js';
+import { DataFormatError, describeZodIssues } from './problems.js';
 
 export interface ResumableJsonl<T> {
   readonly path: string;

@@ -1,6 +1,6 @@
 /** Options validated at a public function's edge; a bad one throws one line naming the function and the field. */
 import type { z } from 'zod';
-import { describeZodIssues } from '../data/formats/problems.js';
+import { describeZodIssues } from './problems.js';
 
 export function validateOptions<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(value);

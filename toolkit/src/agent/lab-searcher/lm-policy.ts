@@ -8,9 +8,9 @@
  *
  * A turn ends at the end-of-turn token, or right after `</query>` (the environment cuts there).
  */
-import type { SearcherPolicy, SearcherState, PolicyOutput } from '../agent/searcher/policy.js';
-import type { TextTokenizer } from '../models/tokenizer/index.js';
-import type { TransformerLM } from '../models/lm/index.js';
+import type { SearcherPolicy, SearcherState, PolicyOutput } from '../searcher/policy.js';
+import type { TextTokenizer } from '../../models/tokenizer/index.js';
+import type { TransformerLM } from '../../models/lm/index.js';
 
 /** The token transcript of one searcher run: prompt, then alternating action and observation segments. */
 export interface SearcherTokens {

@@ -4,7 +4,7 @@
  * and the notebook's HTML table and plots.
  */
 import type { LabRunReport, MethodScores } from './lab-run.js';
-import type { RlStepMetrics } from './trainer.js';
+import type { RlStepMetrics } from '../rl/trainer.js';
 
 const TYPES = ['single-hop', 'bridge', 'paraphrase', 'comparison', 'multi-hop'] as const;
 

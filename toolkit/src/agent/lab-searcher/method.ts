@@ -7,13 +7,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runSearchLoop } from '../agent/searcher/loop.js';
-import { readJsonFile } from '../data/formats/json-file.js';
-import type { EvalMethod } from '../eval/methods.js';
-import { loadCausalLM } from '../models/lm/index.js';
-import { loadTokenizer } from '../models/tokenizer/index.js';
+import { runSearchLoop } from '../searcher/loop.js';
+import { readJsonFile } from '../../core/json-file.js';
+import type { EvalMethod } from '../../eval/methods.js';
+import { loadCausalLM } from '../../models/lm/index.js';
+import { loadTokenizer } from '../../models/tokenizer/index.js';
 import { labSearcherPrompt } from './lab-searcher.js';
-import { LmSearcherPolicy } from './lm-searcher.js';
+import { LmSearcherPolicy } from './lm-policy.js';
 
 /** `s3lab.json` in a lab searcher's directory: which prompt it reads and the settings it was trained with. */
 export const LAB_SEARCHER_INFO_FILE = 's3lab.json';

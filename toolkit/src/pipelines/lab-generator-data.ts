@@ -15,7 +15,7 @@
  * reader must learn to read, not memorise seed 1's facts, so that with no context it is near zero
  * and with the right passages near perfect.
  */
-import { Random } from '../data/lab-world/random.js';
+import { Random } from '../core/random.js';
 import { generateLabWorld, type LabQuestionRecord } from '../data/lab-world/index.js';
 import { splitContents } from '../data/formats/corpus.js';
 import { formatGeneratorContext } from '../agent/selected-docs.js';
@@ -24,7 +24,7 @@ import { naiveRagContext } from '../reward/naive-rag.js';
 import { Bm25Index } from '../retrieval/index.js';
 import type { Hit } from '../retrieval/types.js';
 import type { TextTokenizer } from '../models/index.js';
-import type { SftExample } from './sft.js';
+import type { SftExample } from '../rl/sft.js';
 
 export interface LabGeneratorDataOptions {
   /** Seeds of the worlds the examples come from (never the evaluation world's). */

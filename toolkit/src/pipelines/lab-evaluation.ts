@@ -7,9 +7,9 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { startModuleWorker } from '../worker-thread.js';
+import { startModuleWorker } from '../core/worker-thread.js';
 import { readCorpus } from '../data/formats/corpus.js';
-import { appendJsonl } from '../data/formats/jsonl-write.js';
+import { appendJsonl } from '../core/jsonl-write.js';
 import { cachedChatModel } from '../llm/cache.js';
 import { loadLocalChatModel } from '../llm/local.js';
 import { loadCausalLM } from '../models/lm/index.js';
@@ -18,8 +18,8 @@ import { Bm25Index } from '../retrieval/index.js';
 import { GenerationReward } from '../reward/gbr.js';
 import type { RewardVariant } from '../reward/types.js';
 import { RagCache } from '../reward/rag-cache.js';
-import { labSearcherPrompt } from './lab-searcher.js';
-import { collectRollouts, type RolloutReward, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { labSearcherPrompt } from '../agent/lab-searcher/lab-searcher.js';
+import { collectRollouts, type RolloutReward, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
 
 /** One evaluated question. */
 export interface EvaluatedQuestion {

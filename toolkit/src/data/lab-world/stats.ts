@@ -11,7 +11,10 @@
  * const stats = measureRetrievalRates(Bm25Index.build(world.corpus), world.splits.test, { k: 3 });
  * ```
  */
-import type { Bm25Index } from '../retrieval/bm25/index.js';
+/** What the rates need of a retriever (a `Bm25Index` has it): one query's top k ids, synchronously. */
+export interface SearchesOne {
+  searchOne(query: string, k: number): readonly { id: string }[];
+}
 
 export interface StatsQuestion {
   question: string;
@@ -37,7 +40,7 @@ export interface RatesOptions {
 }
 
 /** Rates per question type, plus an `all` row; questions without supporting facts are skipped. */
-export function measureRetrievalRates(index: Bm25Index, questions: readonly StatsQuestion[], options: RatesOptions = {}): RetrievalRates[] {
+export function measureRetrievalRates(index: SearchesOne, questions: readonly StatsQuestion[], options: RatesOptions = {}): RetrievalRates[] {
   const k = options.k ?? 3;
   const rows = new Map<string, { n: number; alone: number; second: number; all: number }>();
   const usable = questions.filter((q) => (q.supporting_facts?.length ?? 0) > 0);

@@ -5,9 +5,9 @@
  * the prompt keeps only what the original's reward code and parser need: the start marker, the
  * question and the initial results.
  */
-import { SEARCHER_START_MARKER } from '../agent/selected-docs.js';
-import type { SearcherPromptOptions } from '../agent/searcher/prompt.js';
-import { stripLikePython } from '../text/normalize.js';
+import { SEARCHER_START_MARKER } from '../selected-docs.js';
+import type { SearcherPromptOptions } from '../searcher/prompt.js';
+import { stripLikePython } from '../../text/normalize.js';
 
 /** `config.json` of the lab searcher (0.8M parameters, most of them the tied embedding). */
 export const LAB_SEARCHER_CONFIG = Object.freeze({

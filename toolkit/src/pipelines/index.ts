@@ -1,0 +1,15 @@
+/**
+ * End-to-end jobs built from the layers below: the lab-scale training run (warm start, RL,
+ * evaluation, report), the lab searcher's evaluation jobs, the scripted demonstrations of the
+ * warm start and the lab generator's training data.
+ *
+ * @example
+ * ```ts
+ * import { trainLabSearcher } from '@s3lab/toolkit';
+ * const report = await trainLabSearcher({ out: 'out/train-lab', config: { steps: 2 }, evalQuestions: 20 });
+ * ```
+ */
+export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-generator-data.js';
+export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
+export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
+export { labResultRows, learningCurveRows, labVerdict } from './lab-report.js';
