@@ -6,8 +6,8 @@ export {
 } from './selected-docs.js';
 export type { SelectedDoc, ExtractSelectedDocsOptions } from './selected-docs.js';
 export { selectedIds } from './selected-docs.js';
-export { PRESET_NAMES, DEFAULT_PRESET, resolvePreset, searcherPresetSchema } from './presets.js';
-export type { PresetName, SearcherPreset } from './presets.js';
+export { resolvePreset, searcherPresetSchema } from './presets.js';
+export type { SearcherPreset } from './presets.js';
 export { toRetrievedDoc, plainTitle, formatDocLines, informationObservation } from './doc-lines.js';
 export type { RetrievedDoc } from './doc-lines.js';
 export { trajectorySchema, turnSchema, issueSchema, retrievedDocSchema, TURN_ACTIONS, saveTrajectories, loadTrajectories, showTrajectory } from './trajectory.js';

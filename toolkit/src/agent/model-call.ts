@@ -5,6 +5,7 @@
  * and the continuation as a trailing assistant message. A failing batch is retried request by
  * request; a request that still fails comes back empty with a `model-error` issue.
  */
+import { PAPER_SCALE } from '../config/index.js';
 import type { ChatModel, ChatResponse } from '../llm/types.js';
 import type { Issue } from './trajectory.js';
 
@@ -35,7 +36,7 @@ export async function generateContinuations(
   items: readonly { prompt: string; continuation: string }[],
   settings: GenerationSettings,
   turn: number,
-  defaultMaxTokens = 500,
+  defaultMaxTokens = PAPER_SCALE.searcherMaxTokens,
 ): Promise<Generated[]> {
   const sampling = { temperature: settings.temperature ?? 0, maxTokens: settings.maxTokens ?? defaultMaxTokens, seed: (settings.seed ?? 0) + turn };
   const call = async (batch: readonly { prompt: string; continuation: string }[]): Promise<ChatResponse[]> => {

@@ -8,10 +8,7 @@
  * ```
  */
 import { z } from 'zod';
-
-export const PRESET_NAMES = ['8-3-3', '3-3-3', '5-3-3', '3-3-4', '5-3-4'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
-export const DEFAULT_PRESET: PresetName = '8-3-3';
+import { PAPER_SCALE } from '../config/index.js';
 
 export interface SearcherPreset {
   name: string;
@@ -41,7 +38,7 @@ const PRESET_PATTERN = /^(\d+)-(\d+)-(\d+)$/;
  * resolvePreset(); // the 8-3-3 default
  * ```
  */
-export function resolvePreset(preset: string | SearcherPreset = DEFAULT_PRESET): SearcherPreset {
+export function resolvePreset(preset: string | SearcherPreset = PAPER_SCALE.searchPreset): SearcherPreset {
   if (typeof preset !== 'string') return searcherPresetSchema.parse(preset);
   const match = PRESET_PATTERN.exec(preset);
   if (!match) throw new RangeError(`a searcher preset is named docs-turns-kept, e.g. 8-3-3; got ${JSON.stringify(preset)}`);

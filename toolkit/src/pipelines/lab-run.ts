@@ -13,6 +13,7 @@
  */
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
 import { readCorpus } from '../data/formats/corpus.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
 import { appendJsonl } from '../core/jsonl-write.js';
@@ -104,7 +105,6 @@ export interface LabRunReport {
 
 const MULTI_HOP = new Set(['bridge', 'comparison', 'paraphrase']);
 /** The shipped lab world, the one the generator's shipped RAG cache answers. */
-const LAB_WORLD = 'datasets/lab';
 const PAD = 'pad_token';
 
 /**
@@ -118,9 +118,12 @@ const PAD = 'pad_token';
 export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunReport> {
   const started = performance.now();
   const config = rlConfig('lab', options.config ?? {});
-  const world = options.world ?? LAB_WORLD;
-  const generatorDir = options.generator ?? 'datasets/models/lab-generator';
-  const tokenizerDir = options.tokenizer ?? 'datasets/models/lab-tokenizer';
+  const world = options.world ?? LAB_PATHS.world;
+  const generatorDir = options.generator ?? LAB_PATHS.generator;
+  const tokenizerDir = options.tokenizer ?? LAB_PATHS.tokenizer;
+  const warmStart = options.warmStart ?? LAB_PATHS.warmStart;
+  const evalQuestions = options.evalQuestions ?? LAB_RUN_QUESTIONS.evaluation;
+  const trainQuestions = options.trainQuestions ?? LAB_RUN_QUESTIONS.training;
   const out = options.out;
   const say = (message: string): void => options.onProgress?.({ phase: 'setup', message });
   await mkdir(out, { recursive: true });
@@ -129,7 +132,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
     throw new Error(`${out} holds a run with other settings (${join(out, 'run.json')}); give another --out, or delete it to start again`);
   }
-  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, generator: generatorDir, tokenizer: tokenizerDir, warmStart: options.warmStart ?? 'datasets/models/lab-searcher/sft', sft: options.sft ?? {}, evalQuestions: options.evalQuestions ?? 300, trainQuestions: options.trainQuestions ?? 600 }, null, 2)}\n`);
+  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, generator: generatorDir, tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions }, null, 2)}\n`);
 
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
   const corpus = await readCorpus(join(world, 'corpus.jsonl')).toArray();
@@ -144,13 +147,13 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     // across steps, methods and restarts.
     const generator = cachedChatModel(generatorModel, { dir: join(out, 'generator-cache') });
     const train = (await readQa(join(world, 'train.jsonl')).toArray()).filter((q) => !isYesNoQuestion(q.golden_answers));
-    const test = (await readQa(join(world, 'test.jsonl')).toArray()).slice(0, options.evalQuestions ?? 300);
-    const rlPool = train.slice(0, options.trainQuestions ?? 600);
-    const sftPool = train.slice(options.trainQuestions ?? 600, (options.trainQuestions ?? 600) + (options.sft?.questions ?? 400));
+    const test = (await readQa(join(world, 'test.jsonl')).toArray()).slice(0, evalQuestions);
+    const rlPool = train.slice(0, trainQuestions);
+    const sftPool = train.slice(trainQuestions, trainQuestions + (options.sft?.questions ?? 400));
 
     const ragFile = join(out, 'rag-cache.jsonl');
     // The generator's shipped cache answers the shipped lab world's questions; another world starts empty.
-    const shipped = options.ragCache ?? (resolve(world) === resolve(LAB_WORLD) ? join(generatorDir, 'rag-cache.jsonl') : undefined);
+    const shipped = options.ragCache ?? (resolve(world) === resolve(LAB_PATHS.world) ? join(generatorDir, 'rag-cache.jsonl') : undefined);
     if (shipped && !(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
     say('RAG cache: naive-RAG GenAcc of the training and test questions (computed where missing)');
     await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: 'lab', k: 3 });
@@ -164,7 +167,6 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     // --- 1. SFT ---
     const sftStarted = performance.now();
     const sftDir = join(out, 'sft');
-    const warmStart = options.warmStart ?? 'datasets/models/lab-searcher/sft';
     const sftSummary = warmStart === 'train' ? await runSft(sftDir, sftPool, search, tokenizer, padId, options) : await copyWarmStart(warmStart, sftDir);
     const sftSeconds = (performance.now() - sftStarted) / 1000;
 
@@ -300,7 +302,7 @@ async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: str
   await mkdir(dir, { recursive: true });
   for (const file of ['config.json', 'model.safetensors']) await copyFile(join(checkpoint, file), join(dir, file));
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(tokenizerDir, file), join(dir, file));
-  await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? 3 });
+  await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? LAB_SCALE.initialDocs });
 }
 
 /** Worker threads that evaluate the RL searcher (the lab machine has two cores). */

@@ -13,6 +13,7 @@
  * ```
  */
 import { z } from 'zod';
+import type { RewardVariant } from '../config/index.js';
 
 /** What the generator is given for one question, and what it cost the searcher to find it. */
 export interface RewardTrajectory {
@@ -40,13 +41,7 @@ export const rewardTrajectorySchema = z.object({
   dataSource: z.string().optional(),
 });
 
-/**
- * Which scalar the reward returns. `gbr` (default, as the paper presents it): GenAcc(s3 context) −
- * GenAcc(naive-RAG context). `gbr+genacc`: GBR plus GenAcc(s3 context), the released trainer's
- * setting (both of its switches on). `genacc`: GenAcc(s3 context) alone.
- */
-export const REWARD_VARIANTS = ['gbr', 'gbr+genacc', 'genacc'] as const;
-export type RewardVariant = (typeof REWARD_VARIANTS)[number];
+export { REWARD_VARIANTS, type RewardVariant } from '../config/index.js';
 
 /** Scores a batch of trajectories, one number each (DESIGN.md's `Reward.score`). */
 export interface Reward {

@@ -10,6 +10,7 @@
  * ```
  */
 import { z } from 'zod';
+import { LAB_SCALE, PAPER_SCALE, REWARD_VARIANTS } from '../config/index.js';
 
 export const rlConfigSchema = z.object({
   /** `ppo` (GAE with a critic, the paper) or `grpo` (group-relative advantages, no critic). verl: algorithm.adv_estimator. */
@@ -64,7 +65,7 @@ export const rlConfigSchema = z.object({
   /** Naive-RAG documents in the searcher's prompt. */
   initialDocs: z.number().int().min(1),
   /** `gbr` (the paper), `gbr+genacc` (the released trainer), `genacc`. */
-  reward: z.enum(['gbr', 'gbr+genacc', 'genacc']),
+  reward: z.enum(REWARD_VARIANTS),
   /** Drop training questions naive RAG already answers (the paper's filter). */
   filterSolvedByRag: z.boolean(),
   seed: z.number().int(),
@@ -75,8 +76,8 @@ export type RlConfig = z.output<typeof rlConfigSchema>;
 const PAPER: RlConfig = {
   algorithm: 'ppo', steps: 20, batchSize: 120, samplesPerQuestion: 1, miniBatchSize: 30, microBatchSize: 15, microBatchTokens: 15 * 10_000, ppoEpochs: 1,
   actorLearningRate: 1e-6, criticLearningRate: 1e-5, criticWarmupRatio: 0.01, clipRatio: 0.2, valueClipRange: 0.5, valueLossCoef: 1,
-  entropyCoef: 0.001, klCoef: 0.001, klLossCoef: 0, gamma: 1, lambda: 1, gradClip: 1, temperature: 0.6, maxResponseTokens: 500,
-  preset: '8-3-3', initialDocs: 5, reward: 'gbr', filterSolvedByRag: true, seed: 42,
+  entropyCoef: 0.001, klCoef: 0.001, klLossCoef: 0, gamma: 1, lambda: 1, gradClip: 1, temperature: 0.6, maxResponseTokens: PAPER_SCALE.searcherMaxTokens,
+  preset: PAPER_SCALE.searchPreset, initialDocs: PAPER_SCALE.initialDocs, reward: PAPER_SCALE.reward, filterSolvedByRag: true, seed: 42,
 };
 
 /**
@@ -94,7 +95,7 @@ const LAB_COMMON: Omit<RlConfig, 'algorithm' | 'steps' | 'batchSize' | 'samplesP
   ...PAPER,
   miniBatchSize: 8, microBatchSize: 4, microBatchTokens: 2400, ppoEpochs: 2,
   actorLearningRate: 2e-4, criticLearningRate: 2e-3, criticWarmupRatio: 0, valueLossCoef: 0.5, entropyCoef: 0,
-  temperature: 1, maxResponseTokens: 192, preset: '8-3-3', initialDocs: 3, filterSolvedByRag: false, seed: 1,
+  temperature: 1, maxResponseTokens: LAB_SCALE.searcherMaxTokens, preset: LAB_SCALE.searchPreset, initialDocs: LAB_SCALE.initialDocs, filterSolvedByRag: false, seed: 1,
 };
 
 /**

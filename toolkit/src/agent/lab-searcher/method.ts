@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LAB_SCALE } from '../../config/index.js';
 import { runSearchLoop } from '../searcher/loop.js';
 import { readJsonFile } from '../../core/json-file.js';
 import type { EvalMethod } from '../../eval/methods.js';
@@ -60,13 +61,13 @@ export async function labSearcherMethod(options: LabSearcherMethodOptions): Prom
   const name = options.name ?? 's3';
   return {
     name,
-    description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? '8-3-3'})`,
+    description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? LAB_SCALE.searchPreset})`,
     needsRetriever: true,
     async run(questions, context) {
       if (!context.retriever) throw new Error(`${name} needs a retriever`);
-      const policy = new LmSearcherPolicy(lm, tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? 192 }, name);
+      const policy = new LmSearcherPolicy(lm, tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? LAB_SCALE.searcherMaxTokens }, name);
       const trajectories = await runSearchLoop({
-        retriever: context.retriever, preset: options.preset ?? '8-3-3', initialDocs: options.initialDocs ?? 3,
+        retriever: context.retriever, preset: options.preset ?? LAB_SCALE.searchPreset, initialDocs: options.initialDocs ?? LAB_SCALE.initialDocs,
         retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
         questions: questions.map((q) => q.question), policy, method: name,
       });

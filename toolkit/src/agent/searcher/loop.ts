@@ -8,6 +8,7 @@
  *   one last response for those still active (its query is not run)
  *   context = extractSelectedDocs(transcript after the start marker)
  */
+import { PAPER_SCALE } from '../../config/index.js';
 import type { ChatModel } from '../../llm/types.js';
 import type { Retriever } from '../../retrieval/types.js';
 import { formatDocLines, informationObservation, toRetrievedDoc, type RetrievedDoc } from '../doc-lines.js';
@@ -57,7 +58,7 @@ interface Running {
  */
 export async function runSearchLoop(options: SearchLoopOptions & { policy: SearcherPolicy; meta?: Record<string, unknown> }): Promise<Trajectory[]> {
   const preset = resolvePreset(options.preset);
-  const initialK = options.initialDocs ?? 5;
+  const initialK = options.initialDocs ?? PAPER_SCALE.initialDocs;
   const maxSelectableId = options.maxSelectableId ?? preset.docsPerTurn;
   const { retriever, policy } = options;
 
@@ -160,6 +161,6 @@ export function runSearcher(options: RunSearcherOptions): Promise<Trajectory[]> 
   return runSearchLoop({
     ...loop,
     policy: modelPolicy(model, { template, temperature, maxTokens, seed }),
-    meta: { model: model.name, temperature: temperature ?? 0, maxTokens: maxTokens ?? 500, seed: seed ?? 0, mode: template ? 'complete' : 'chat' },
+    meta: { model: model.name, temperature: temperature ?? 0, maxTokens: maxTokens ?? PAPER_SCALE.searcherMaxTokens, seed: seed ?? 0, mode: template ? 'complete' : 'chat' },
   });
 }
