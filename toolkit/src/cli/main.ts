@@ -14,6 +14,7 @@ import { registerLabWorld } from './commands/lab-world.js';
 import { registerLabStats } from './commands/lab-stats.js';
 import { registerIndexCommands } from './commands/index-commands.js';
 import { registerServe } from './commands/serve.js';
+import { registerServeReward } from './commands/serve-reward.js';
 import { registerRun } from './commands/run.js';
 import { registerKernel } from './commands/kernel.js';
 import { registerTokenizer } from './commands/tokenizer.js';
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
   registerLabWorld(program);
   registerLabStats(program);
   registerIndexCommands(program);
-  registerServe(program);
+  registerServeReward(registerServe(program));
   registerRun(program);
   registerKernel(program);
   registerTokenizer(program);

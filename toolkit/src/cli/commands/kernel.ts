@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { loadNotebookPackage } from './notebook-package.js';
+import { loadNotebookPackage } from '../notebook-package.js';
 
 const InstallOptions = z.object({
   user: z.boolean().default(false),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
-import { asUsageErrors, loadNotebookPackage } from './notebook-package.js';
+import { asUsageErrors, loadNotebookPackage } from '../notebook-package.js';
 
 const Options = z.object({
   param: z.array(z.string()).default([]),

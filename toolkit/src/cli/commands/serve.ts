@@ -7,7 +7,6 @@ import { openRetriever } from '../../retrieval/open-index.js';
 import { startRetrievalServer } from '../../retrieval/server.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { registerServeReward } from './serve-reward.js';
 
 const ServeOptions = z.object({
   index: z.string().min(1),
@@ -26,7 +25,8 @@ const ServeLlmOptions = z.object({
   quiet: z.boolean().default(false),
 });
 
-export function registerServe(program: Command): void {
+/** Registers `serve retriever` and `serve llm`, and returns the `serve` command for the other servers (`serve reward`). */
+export function registerServe(program: Command): Command {
   const serve = program.command('serve').description('run servers')
     .addHelpText('after', '\nExample:\n  s3lab serve retriever --index indexes/lab-bm25 --port 8000\n  s3lab serve llm --model test/fixtures/lm/tiny-chat --port 8001');
   serve
@@ -58,7 +58,7 @@ export function registerServe(program: Command): void {
       await new Promise<void>((resolve) => server.server.once('close', resolve));
     });
   registerServeLlm(serve);
-  registerServeReward(serve);
+  return serve;
 }
 
 function registerServeLlm(serve: Command): void {

@@ -4,7 +4,7 @@
  * commands load it at run time, by name, and check that it has what they call: the
  * dependency stays one-way (kernel → toolkit) and `s3lab` stays the one command.
  */
-import { UsageError } from '../usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** The part of `@s3lab/kernel`'s API the CLI uses (kept in step with kernel/src/index.ts). */
 export interface NotebookPackage {
