@@ -23,8 +23,8 @@ import { registerTrainingData } from './commands/training-data.js';
 import { registerTrain } from './commands/train.js';
 import { registerDownload } from './commands/download.js';
 import { registerDevice } from './commands/device.js';
+import { InputError } from '../core/input-error.js';
 import { DataFormatError } from '../core/problems.js';
-import { UsageError } from './usage-error.js';
 import { ChatRequestError } from '../llm/index.js';
 
 export function buildProgram(): Command {
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     // Bad input (options, files) is one clear line, never a stack trace.
-    if (error instanceof UsageError || error instanceof DataFormatError || error instanceof ChatRequestError) {
+    if (error instanceof InputError || error instanceof DataFormatError || error instanceof ChatRequestError) {
       process.stderr.write(`s3lab: ${error.message}\n`);
       return 2;
     }

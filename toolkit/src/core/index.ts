@@ -11,6 +11,8 @@
  * ```
  */
 export { Random } from './random.js';
+export { InputError } from './input-error.js';
+export { isUrl } from './is-url.js';
 export { writeAll, writeFileAtomically } from './atomic-file.js';
 export { DataFormatError, describeProblem, describeZodIssues, type DataProblem, type LineProblem, type RowProblem, type OnDataProblem } from './problems.js';
 export { RecordStream, type ReadOptions, type ReadStats } from './record-stream.js';

@@ -25,3 +25,4 @@ export { cachedChatModel, cacheKey, cacheEntryPath, type CachedChatModel, type C
 export { startLlmServer, type LlmServerOptions, type RunningLlmServer } from './server.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batch.js';
 export { canonicalJson } from './canonical-json.js';
+export { openChatModelSource, type ChatModelSourceOptions, type OpenedChatModel } from './open-source.js';

@@ -7,3 +7,4 @@ export type { RetrieverClientOptions } from './client.js';
 export * from './dense/index.js';
 export { openRetriever, writeRetrieverDescription, retrieverDescriptionSchema, RETRIEVER_FILE } from './open-index.js';
 export type { OpenedRetriever, RetrieverDescription } from './open-index.js';
+export { openRetrieverSource, type OpenedRetrieverSource } from './open-source.js';

@@ -16,7 +16,8 @@ import { startRewardServer } from '../../rl/verl/reward-server.js';
 import { SERVED_REWARDS } from '../../rl/verl/reward-service.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { openGeneratorAndJudge, openRetrieverTarget } from './targets.js';
+import { openRetrieverSource } from '../../retrieval/open-source.js';
+import { openGeneratorAndJudge } from './targets.js';
 
 const ServeRewardOptions = z.object({
   generator: z.string().min(1),
@@ -69,7 +70,7 @@ verl reaches it through python/s3lab_reward.py (S3LAB_REWARD_URL, default http:/
     .action(async (raw: unknown) => {
       const options = parseOptions(ServeRewardOptions, raw);
       const models = await openGeneratorAndJudge(options);
-      const retriever = options.retriever ? await openRetrieverTarget('--retriever', options.retriever) : undefined;
+      const retriever = options.retriever ? await openRetrieverSource(options.retriever, '--retriever') : undefined;
       const server = await startRewardServer({
         generator: models.generator, judge: models.judge, ragCache: options.ragCache, retriever: retriever?.retriever, retrieverName: retriever?.name,
         reward: options.reward, dataSource: options.dataSource, maxTokens: options.maxTokens, host: options.host, port: options.port,

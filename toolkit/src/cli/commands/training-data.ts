@@ -26,7 +26,8 @@ import { buildTrainingRows, filterTrainingQuestions } from '../../reward/trainin
 import type { Retriever } from '../../retrieval/types.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { openGeneratorAndJudge, openRetrieverTarget } from './targets.js';
+import { openRetrieverSource } from '../../retrieval/open-source.js';
+import { openGeneratorAndJudge } from './targets.js';
 
 const RagCacheOptions = z.object({
   data: z.string().min(1),
@@ -95,7 +96,7 @@ Examples:
       const options = parseOptions(RagCacheOptions, raw);
       const questions = (await readQa(options.data).toArray()).slice(0, options.limit);
       const models = await openGeneratorAndJudge(options);
-      const retriever = await openRetrieverTarget('--retriever', options.retriever);
+      const retriever = await openRetrieverSource(options.retriever, '--retriever');
       try {
         const bar = progressCallback(`RAG cache ${options.dataSource}`);
         const result = await precomputeRagCache({
@@ -148,7 +149,7 @@ Examples:
       const filtered = options.filter
         ? filterTrainingQuestions(questions, cache, options.dataSource)
         : { kept: questions, yesNo: 0, solvedByRag: 0, notInCache: questions.filter((q) => !cache.get(options.dataSource, q.question)).length };
-      const retriever = await openRetrieverTarget('--retriever', options.retriever);
+      const retriever = await openRetrieverSource(options.retriever, '--retriever');
       try {
         const kind = options.retrieverKind ?? retriever.kind ?? 'dense';
         const initial = await initialResults(retriever.retriever, filtered.kept, options.initialDocs);
