@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  createCausalLM, labSearcherPrompt, latestCheckpoint, loadCheckpoint, loadTokenizer, LmSearcherPolicy, rlConfig,
-  runSearchLoop, saveCheckpoint, searcherDemonstrations, SearcherTrainer, trainSft, ValueHead,
+  createCausalLM, createSearcherTrainer, labSearcherPrompt, latestCheckpoint, loadCheckpoint, loadTokenizer, LmSearcherPolicy, rlConfig,
+  runSearchLoop, saveCheckpoint, searcherDemonstrations, trainSft, ValueHead,
   type RewardTrajectory, type RolloutReward, type TextTokenizer, type TrainingQuestion, type TransformerLM,
 } from '@s3lab/toolkit';
 import * as tf from '@tensorflow/tfjs-core';
@@ -122,8 +122,8 @@ describe('RL on the searcher', () => {
       const lm = await warmStarted();
       const probe = questions(12, 300);
       const before = await keepOneProbability(lm, probe);
-      const config = rlConfig('lab', { algorithm, steps: 6, batchSize: algorithm === 'grpo' ? 3 : 12, miniBatchSize: 12, microBatchSize: 6, actorLearningRate: 3e-3, klCoef: 0, klLossCoef: 0, maxResponseTokens: 40, preset: '3-0-3' });
-      const trainer = new SearcherTrainer({ lm, ...(algorithm === 'ppo' ? { valueHead: new ValueHead(32) } : {}), tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
+      const config = rlConfig(algorithm === 'ppo' ? 'lab-ppo' : 'lab', { steps: 6, batchSize: algorithm === 'grpo' ? 3 : 12, miniBatchSize: 12, microBatchSize: 6, actorLearningRate: 3e-3, klCoef: 0, klLossCoef: 0, maxResponseTokens: 40, preset: '3-0-3' });
+      const trainer = createSearcherTrainer({ lm, ...(algorithm === 'ppo' ? { valueHead: new ValueHead(32) } : {}), tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
       const pool = questions(36, 200);
       const rewards: number[] = [];
       for (let step = 0; step < config.steps; step++) {
@@ -141,7 +141,7 @@ describe('RL on the searcher', () => {
   it('a run resumed from a checkpoint continues exactly as the uninterrupted run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 's3lab-ckpt-'));
     try {
-      const config = rlConfig('lab', { algorithm: 'ppo', steps: 2, batchSize: 4, miniBatchSize: 2, microBatchSize: 2, ppoEpochs: 1, actorLearningRate: 1e-3, klCoef: 0, maxResponseTokens: 24, preset: '3-0-3' });
+      const config = rlConfig('lab-ppo', { steps: 2, batchSize: 4, miniBatchSize: 2, microBatchSize: 2, ppoEpochs: 1, actorLearningRate: 1e-3, klCoef: 0, maxResponseTokens: 24, preset: '3-0-3' });
       const pool = questions(8, 400);
       const fresh = async () => {
         const lm = await createCausalLM(TINY, { seed: 9 });
@@ -149,17 +149,17 @@ describe('RL on the searcher', () => {
       };
       // Uninterrupted: two steps.
       const a = await fresh();
-      const ta = new SearcherTrainer({ lm: a.lm, valueHead: a.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
+      const ta = createSearcherTrainer({ lm: a.lm, valueHead: a.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
       await ta.trainStep(pool.slice(0, 4));
       await ta.trainStep(pool.slice(4, 8));
       // Interrupted: one step, a checkpoint, a new process's worth of objects, the second step.
       const b = await fresh();
-      const tb = new SearcherTrainer({ lm: b.lm, valueHead: b.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
+      const tb = createSearcherTrainer({ lm: b.lm, valueHead: b.valueHead, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
       await tb.trainStep(pool.slice(0, 4));
       await saveCheckpoint(dir, { lm: b.lm, valueHead: b.valueHead, actorOptimizer: tb.actorOptimizer, criticOptimizer: tb.criticOptimizer, step: tb.step, config });
       const loaded = await loadCheckpoint((await latestCheckpoint(dir))!);
       assert.equal(loaded.state.step, 1);
-      const tc = new SearcherTrainer({ lm: loaded.lm, valueHead: loaded.valueHead!, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD, step: loaded.state.step });
+      const tc = createSearcherTrainer({ lm: loaded.lm, valueHead: loaded.valueHead!, tokenizer, reward: byQuestion, search: { ...search(), preset: '3-0-3' }, config, padId: PAD, step: loaded.state.step });
       await loaded.restoreOptimizers(tc.actorOptimizer, tc.criticOptimizer);
       await tc.trainStep(pool.slice(4, 8));
       const weights = (lm: TransformerLM) => lm.variables.map((v) => Array.from(v.dataSync()));

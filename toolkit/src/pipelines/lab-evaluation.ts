@@ -6,17 +6,17 @@
  * other, and the RL searcher's is split across both.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { dirname, join } from 'node:path';
 import { startModuleWorker } from '../core/worker-thread.js';
-import { readCorpus } from '../data/formats/corpus.js';
 import { appendJsonl } from '../core/jsonl-write.js';
 import { cachedChatModel } from '../llm/cache.js';
-import { loadLocalChatModel } from '../llm/local.js';
+import { openChatModelSource } from '../llm/open-source.js';
 import { loadCausalLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
-import { Bm25Index } from '../retrieval/index.js';
+import { openRetrieverSource } from '../retrieval/open-source.js';
 import { GenerationReward } from '../reward/gbr.js';
-import type { RewardVariant } from '../reward/types.js';
+import { LAB_DATA_SOURCE, REWARD_VARIANTS } from '../config/index.js';
 import { RagCache } from '../reward/rag-cache.js';
 import { labSearcherPrompt } from '../agent/lab-searcher/lab-searcher.js';
 import { collectRollouts, type RolloutReward, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
@@ -33,25 +33,31 @@ export interface EvaluatedQuestion {
   answer: string;
 }
 
-/** Everything a worker needs to evaluate a searcher, as files and plain values. */
-export interface SearcherEvaluationJob {
+/**
+ * Everything a worker needs to evaluate a searcher, as files, sources and plain values: the one
+ * description both sides read (the worker validates it).
+ */
+export const searcherEvaluationJobSchema = z.object({
   /** The searcher (config.json + model.safetensors). */
-  modelDir: string;
-  questions: TrainingQuestion[];
+  modelDir: z.string().min(1),
+  questions: z.array(z.object({ id: z.string(), question: z.string(), goldenAnswers: z.array(z.string()), type: z.string().optional() })),
   /** Records go here, one per question, in order; existing ones are kept. */
-  file: string;
-  /** The world's corpus.jsonl (BM25 is built from it). */
-  corpus: string;
-  generator: string;
+  file: z.string().min(1),
+  /** The retriever's source (`openRetrieverSource`): a corpus JSONL, an index directory or a server URL. */
+  retriever: z.string().min(1),
+  /** The generator's source (`openChatModelSource`): a model directory or a server URL (with `generatorModel`). */
+  generator: z.string().min(1),
+  generatorModel: z.string().min(1).optional(),
   /** Response cache of the generator (shared, safe across threads and processes). */
-  generatorCache: string;
-  tokenizer: string;
-  ragCache: string;
-  reward: RewardVariant;
-  preset: string;
-  initialDocs: number;
-  maxResponseTokens: number;
-}
+  generatorCache: z.string().min(1),
+  tokenizer: z.string().min(1),
+  ragCache: z.string().min(1),
+  reward: z.enum(REWARD_VARIANTS),
+  preset: z.string().min(1),
+  initialDocs: z.number().int().min(1),
+  maxResponseTokens: z.number().int().min(1),
+});
+export type SearcherEvaluationJob = z.output<typeof searcherEvaluationJobSchema>;
 
 /** Questions per greedy batch (and per record append). */
 const EVAL_BATCH = 32;
@@ -93,16 +99,16 @@ export async function evaluateSearcher(
 export async function evaluateSearcherJob(job: SearcherEvaluationJob, onProgress?: (done: number, total: number) => void): Promise<EvaluatedQuestion[]> {
   const done = await readRecords(job.file);
   if (done.length >= job.questions.length) return done.slice(0, job.questions.length);
-  const retriever = Bm25Index.build(await readCorpus(job.corpus).toArray());
-  const generatorModel = await loadLocalChatModel(job.generator);
+  const opened = await openRetrieverSource(job.retriever, 'retriever');
+  const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...(job.generatorModel ? { model: job.generatorModel } : {}) });
   try {
     const generator = cachedChatModel(generatorModel, { dir: job.generatorCache });
-    const reward = new GenerationReward({ generator, ragCache: await RagCache.load(job.ragCache), variant: job.reward, dataSource: 'lab' });
-    const search: SearchSettings = { retriever, preset: job.preset, initialDocs: job.initialDocs, retrieverKind: 'bm25', buildPrompt: labSearcherPrompt };
+    const reward = new GenerationReward({ generator, ragCache: await RagCache.load(job.ragCache), variant: job.reward, dataSource: LAB_DATA_SOURCE });
+    const search: SearchSettings = { retriever: opened.retriever, preset: job.preset, initialDocs: job.initialDocs, retrieverKind: opened.kind ?? 'dense', buildPrompt: labSearcherPrompt };
     return await evaluateSearcher(job, { search, tokenizer: await loadTokenizer(job.tokenizer), reward }, onProgress);
   } finally {
-    generatorModel.dispose();
-    retriever.close();
+    await generatorModel.dispose();
+    await opened.close();
   }
 }
 

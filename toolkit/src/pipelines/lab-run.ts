@@ -13,16 +13,16 @@
  */
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
-import { readCorpus } from '../data/formats/corpus.js';
+import { LAB_DATA_SOURCE, LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
+import { isUrl } from '../core/is-url.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
 import { appendJsonl } from '../core/jsonl-write.js';
 import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
-import { workerChatModel, type WorkerChatModel } from '../llm/worker-chat-model.js';
+import { openChatModelSource, type OpenedChatModel } from '../llm/open-source.js';
 import { cachedChatModel } from '../llm/cache.js';
-import { Bm25Index } from '../retrieval/index.js';
+import { openRetrieverSource } from '../retrieval/open-source.js';
 import { GenerationReward } from '../reward/gbr.js';
 import { precomputeRagCache, RagCache } from '../reward/rag-cache.js';
 import { isYesNoQuestion } from '../reward/training-set.js';
@@ -36,18 +36,28 @@ import { writeLabSearcherInfo } from '../agent/lab-searcher/method.js';
 import { evaluateSearcherInWorkers, evaluationFile, type EvaluatedQuestion, type SearcherEvaluationJob } from './lab-evaluation.js';
 import { type Rollout, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
 import { trainSft, type SftStepMetrics } from '../rl/sft.js';
-import { SearcherTrainer, type RlStepMetrics } from '../rl/trainer.js';
+import { createSearcherTrainer, type RlStepMetrics } from '../rl/trainer.js';
 import { ValueHead } from '../rl/value-head.js';
 
 export interface LabRunOptions {
   /** Output directory (created; a finished phase in it is not redone). */
   out: string;
-  /** RL settings over the `lab` preset (GRPO; e.g. `{ algorithm: 'ppo' }`, `{ steps: 4 }`). */
+  /** The RL preset the run starts from: `lab` (GRPO, the default) or `lab-ppo` (the paper's algorithm at lab scale). */
+  preset?: 'lab' | 'lab-ppo';
+  /** RL settings over the preset (e.g. `{ steps: 4, seed: 2 }`). */
   config?: Partial<RlConfig>;
   /** Lab world directory (corpus.jsonl, train/test.jsonl). Default `datasets/lab`. */
   world?: string;
-  /** The frozen generator. Default `datasets/models/lab-generator`. */
+  /**
+   * The retriever the searcher and naive RAG search: a corpus JSONL (BM25 in memory), an index
+   * directory (`s3lab index bm25|dense`) or a retrieval server URL. Default: the world's
+   * `corpus.jsonl` with BM25.
+   */
+  retriever?: string;
+  /** The frozen generator: a model directory (run in its own worker thread) or an OpenAI-compatible server URL. Default `datasets/models/lab-generator`. */
   generator?: string;
+  /** The generator's model name, when `generator` is a server URL. */
+  generatorModel?: string;
   /** The tokenizer of the searcher. Default `datasets/models/lab-tokenizer`. */
   tokenizer?: string;
   /** A RAG cache to start from (questions missing from it are computed). Default: the generator's shipped `rag-cache.jsonl`. */
@@ -117,10 +127,11 @@ const PAD = 'pad_token';
  */
 export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunReport> {
   const started = performance.now();
-  const config = rlConfig('lab', options.config ?? {});
+  const config = rlConfig(options.preset ?? 'lab', options.config ?? {});
   const world = options.world ?? LAB_PATHS.world;
   const generatorDir = options.generator ?? LAB_PATHS.generator;
   const tokenizerDir = options.tokenizer ?? LAB_PATHS.tokenizer;
+  const retrieverSource = options.retriever ?? join(world, 'corpus.jsonl');
   const warmStart = options.warmStart ?? LAB_PATHS.warmStart;
   const evalQuestions = options.evalQuestions ?? LAB_RUN_QUESTIONS.evaluation;
   const trainQuestions = options.trainQuestions ?? LAB_RUN_QUESTIONS.training;
@@ -132,17 +143,17 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
     throw new Error(`${out} holds a run with other settings (${join(out, 'run.json')}); give another --out, or delete it to start again`);
   }
-  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, generator: generatorDir, tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions }, null, 2)}\n`);
+  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions }, null, 2)}\n`);
 
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
-  const corpus = await readCorpus(join(world, 'corpus.jsonl')).toArray();
-  const retriever = Bm25Index.build(corpus);
-  let generatorModel: WorkerChatModel | undefined;
+  const opened = await openRetrieverSource(retrieverSource, 'retriever');
+  const { retriever } = opened;
+  let generatorModel: OpenedChatModel | undefined;
   try {
     const tokenizer = await loadTokenizer(tokenizerDir);
     const padId = tokenizer.tokenToId(tokenizer.specialTokens[PAD] ?? '<|endoftext|>') ?? 0;
     // In its own thread: it answers a step's rollouts while this thread scores their log-probabilities.
-    generatorModel = await workerChatModel(generatorDir);
+    generatorModel = await openChatModelSource(generatorDir, { label: 'generator', thread: 'worker', ...(options.generatorModel ? { model: options.generatorModel } : {}) });
     // Identical generator requests (the same documents for the same question) are answered once,
     // across steps, methods and restarts.
     const generator = cachedChatModel(generatorModel, { dir: join(out, 'generator-cache') });
@@ -153,15 +164,15 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
 
     const ragFile = join(out, 'rag-cache.jsonl');
     // The generator's shipped cache answers the shipped lab world's questions; another world starts empty.
-    const shipped = options.ragCache ?? (resolve(world) === resolve(LAB_PATHS.world) ? join(generatorDir, 'rag-cache.jsonl') : undefined);
+    const shipped = options.ragCache ?? (resolve(world) === resolve(LAB_PATHS.world) && options.retriever === undefined && !isUrl(generatorDir) ? join(generatorDir, 'rag-cache.jsonl') : undefined);
     if (shipped && !(await exists(ragFile)) && (await exists(shipped))) await copyFile(shipped, ragFile);
     say('RAG cache: naive-RAG GenAcc of the training and test questions (computed where missing)');
-    await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: 'lab', k: 3 });
+    await precomputeRagCache({ questions: [...rlPool, ...test], retriever, generator, out: ragFile, dataSource: LAB_DATA_SOURCE, k: LAB_SCALE.naiveRagK });
     const ragCache = await RagCache.load(ragFile);
     let pool = rlPool;
-    if (config.filterSolvedByRag) pool = rlPool.filter((q) => ragCache.get('lab', q.question)?.score !== 1);
-    const reward = new GenerationReward({ generator, ragCache, variant: config.reward, dataSource: 'lab' });
-    const search: SearchSettings = { retriever, preset: config.preset, initialDocs: config.initialDocs, retrieverKind: 'bm25', buildPrompt: labSearcherPrompt };
+    if (config.filterSolvedByRag) pool = rlPool.filter((q) => ragCache.get(LAB_DATA_SOURCE, q.question)?.score !== 1);
+    const reward = new GenerationReward({ generator, ragCache, variant: config.reward, dataSource: LAB_DATA_SOURCE });
+    const search: SearchSettings = { retriever, preset: config.preset, initialDocs: config.initialDocs, retrieverKind: opened.kind ?? 'dense', buildPrompt: labSearcherPrompt };
     const setupSeconds = (performance.now() - started) / 1000;
 
     // --- 1. SFT ---
@@ -173,7 +184,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     // The SFT searcher is fixed from here on: it is evaluated in a worker thread, on the core RL leaves idle.
     const questions = test.map(toTrainingQuestion);
     const job = (method: string, modelDir: string): SearcherEvaluationJob => ({
-      modelDir, questions, file: evaluationFile(out, method), corpus: join(world, 'corpus.jsonl'), generator: generatorDir, generatorCache: join(out, 'generator-cache'),
+      modelDir, questions, file: evaluationFile(out, method), retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), generatorCache: join(out, 'generator-cache'),
       tokenizer: tokenizerDir, ragCache: ragFile, reward: config.reward, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
     });
     const progress = (method: string) => (done: number, total: number): void => options.onProgress?.({ phase: 'eval', method, done, total });
@@ -192,7 +203,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const evalStarted = performance.now();
     const rlRuns = await evaluateSearcherInWorkers(job('rl', finalDir), EVAL_WORKERS, progress('rl'));
     const sftRuns = await sftEvaluation;
-    const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get('lab', q.question)?.score ?? 0, gbr: 0, documents: 3, searches: 0 }));
+    const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get(LAB_DATA_SOURCE, q.question)?.score ?? 0, gbr: 0, documents: LAB_SCALE.naiveRagK, searches: 0 }));
     const multi = questions.flatMap((q, i) => (MULTI_HOP.has(q.type ?? '') ? [i] : []));
     const evaluation = {
       questions: questions.length,
@@ -214,7 +225,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     return report;
   } finally {
     await generatorModel?.dispose();
-    retriever.close();
+    await opened.close();
   }
 }
 
@@ -271,7 +282,7 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   const reference = config.klCoef > 0 || config.klLossCoef > 0 ? await loadCausalLM(sftDir) : undefined;
   const valueHead = config.algorithm === 'ppo' ? (loaded?.valueHead ?? new ValueHead(lm.architecture.hiddenSize)) : undefined;
   const start = loaded?.state.step ?? 0;
-  const trainer = new SearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start });
+  const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start });
   if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
   const history = await readFile(metricsFile, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RlStepMetrics).filter((m) => m.step <= start), () => [] as RlStepMetrics[]);
   if (start === 0) await rm(metricsFile, { force: true });

@@ -1,12 +1,15 @@
 /**
  * The RL configuration, with verl's names in the comments so a reader can hold it next to the s3
- * training script, and two presets: `paper` (the released run's values, PPO) and `lab` (scaled to a
- * sub-million-parameter searcher that trains in minutes on two cores; GRPO, or PPO on request).
+ * training script, and four named presets: `paper` (the released run's values, PPO) and its GRPO
+ * variant `paper-grpo`; `lab` (scaled to a sub-million-parameter searcher that trains in minutes on
+ * two cores, GRPO) and its PPO variant `lab-ppo`. A preset is picked by name; overrides change only
+ * the fields they name.
  *
  * @example
  * ```ts
  * import { rlConfig } from '@s3lab/toolkit';
- * const config = rlConfig('lab', { steps: 4 }); // the lab preset with 4 steps
+ * const config = rlConfig('lab', { steps: 4 }); // the lab preset (GRPO) with 4 steps
+ * const ppo = rlConfig('lab-ppo'); // PPO at lab scale: 16 questions × 1 rollout, KL in the reward
  * ```
  */
 import { z } from 'zod';
@@ -99,7 +102,7 @@ const LAB_COMMON: Omit<RlConfig, 'algorithm' | 'steps' | 'batchSize' | 'samplesP
 };
 
 /**
- * The lab preset is GRPO: 8 questions × 4 rollouts per step, KL as a loss. The decision RL has to
+ * The lab preset (`lab`) is GRPO: 8 questions × 4 rollouts per step, KL as a loss. The decision RL has to
  * learn here is whether one more search pays for this question, and a group of rollouts of the same
  * question compares searching with stopping directly; the reward is 0 or ±1 and mostly 0, so PPO's
  * single rollout per question against a learned baseline saw that contrast too rarely: at the same
@@ -108,23 +111,32 @@ const LAB_COMMON: Omit<RlConfig, 'algorithm' | 'steps' | 'batchSize' | 'samplesP
  */
 const LAB_GRPO: RlConfig = { ...LAB_COMMON, algorithm: 'grpo', steps: 10, batchSize: 8, samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001 };
 
-/** PPO at lab scale (`algorithm: 'ppo'` over the lab preset): the paper's algorithm, 12 steps of 16 questions, one rollout each. */
+/** PPO at lab scale: the paper's algorithm, 12 steps of 16 questions, one rollout each, the KL penalty in the reward. */
 const LAB_PPO: RlConfig = { ...LAB_COMMON, algorithm: 'ppo', steps: 12, batchSize: 16, samplesPerQuestion: 1, klCoef: 0.001, klLossCoef: 0 };
 
-export const RL_PRESETS = { paper: PAPER, lab: LAB_GRPO } as const;
+/**
+ * GRPO over the paper's settings: 4 rollouts per question for a quarter of the questions (the same
+ * rollouts per step), KL as a loss of 0.001 instead of a reward penalty.
+ */
+const PAPER_GRPO: RlConfig = { ...PAPER, algorithm: 'grpo', batchSize: Math.round(PAPER.batchSize / 4), samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001 };
+
+export const RL_PRESETS = { paper: PAPER, 'paper-grpo': PAPER_GRPO, lab: LAB_GRPO, 'lab-ppo': LAB_PPO } as const;
 export type RlPresetName = keyof typeof RL_PRESETS;
 
 /**
- * A preset with overrides, validated. An `algorithm` override picks that algorithm's settings: the
- * lab preset's PPO variant (LAB_PPO), or, over the paper's PPO, GRPO's defaults (4 samples per
- * question, a quarter of the questions, KL as a loss of 0.001 instead of a reward penalty).
+ * A named preset with overrides, validated. Overrides change only the fields they name: an
+ * `algorithm` override swaps the algorithm and nothing else (for another algorithm's settings, name
+ * its preset: `lab-ppo`, `paper-grpo`).
+ *
+ * @example
+ * ```ts
+ * rlConfig('paper-grpo', { seed: 7 }).batchSize; // 30: 30 questions × 4 rollouts
+ * ```
  */
 export function rlConfig(preset: RlPresetName, overrides: Partial<RlConfig> = {}): RlConfig {
-  const named = RL_PRESETS[preset];
-  if (named === undefined) throw new RangeError(`unknown RL preset ${JSON.stringify(preset)}: expected ${Object.keys(RL_PRESETS).join(' or ')}`);
-  const base = preset === 'lab' && overrides.algorithm === 'ppo' ? LAB_PPO : named;
-  const grpo = overrides.algorithm === 'grpo' && base.algorithm !== 'grpo' ? { samplesPerQuestion: 4, klCoef: 0, klLossCoef: 0.001, batchSize: Math.max(1, Math.round(base.batchSize / 4)) } : {};
-  const parsed = rlConfigSchema.safeParse({ ...base, ...grpo, ...overrides });
+  const named = Object.hasOwn(RL_PRESETS, preset) ? RL_PRESETS[preset] : undefined;
+  if (named === undefined) throw new RangeError(`unknown RL preset ${JSON.stringify(preset)}: expected ${Object.keys(RL_PRESETS).join(', ')}`);
+  const parsed = rlConfigSchema.safeParse({ ...named, ...overrides });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new RangeError(`RL config: ${issue?.path.join('.')}: ${issue?.message}`);

@@ -17,6 +17,10 @@ export { actionForward, actionRuns, type ActionForward, type ActionSequence } fr
 export { ValueHead, VALUE_HEAD_FILE } from './value-head.js';
 export { collectRollouts, rewardRollouts, sampleRollouts, type SampledRollout, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 export { rlConfig, rlConfigSchema, RL_PRESETS, type RlConfig, type RlPresetName } from './config.js';
-export { SearcherTrainer, type RlStepMetrics, type SearcherTrainerOptions } from './trainer.js';
+export { createSearcherTrainer } from './trainer.js';
+export { PpoTrainer } from './ppo.js';
+export { GrpoTrainer } from './grpo.js';
+export { type RlStepMetrics, type SearcherTrainer, type SearcherTrainerOptions, type StepResult } from './step.js';
+export { microBatches } from './micro-batches.js';
 export * from './verl/index.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, TRAINER_STATE_FILE, type CheckpointParts, type LoadedCheckpoint, type TrainerState } from './checkpoint.js';

@@ -3,12 +3,13 @@
  * (SFT warm start, PPO or GRPO on GBR with the lab generator frozen, evaluation against the
  * SFT-only searcher and naive RAG); a killed run resumes from its output directory. At paper scale
  * the trainer is verl (docs/paper-scale-training.md); `--preset paper` prints that configuration.
+ * `--preset` and `--algorithm` name one of the RL presets (RL_PRESET_OF), printed before training.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatTable } from '../../core/text-table.js';
 
-import { rlConfig } from '../../rl/config.js';
+import { rlConfig, type RlConfig, type RlPresetName } from '../../rl/config.js';
 import { trainLabSearcher } from '../../pipelines/lab-run.js';
 import { labResultRows, labVerdict } from '../../pipelines/lab-report.js';
 import { parseOptions } from '../options.js';
@@ -28,13 +29,19 @@ const TrainOptions = z.object({
   trainQuestions: z.coerce.number().int().min(1).optional(),
 });
 
+/** The RL preset of `--preset` with `--algorithm`: the scale's own algorithm (lab: GRPO, paper: PPO) when none is given. */
+const RL_PRESET_OF: Record<'lab' | 'paper', Record<RlConfig['algorithm'], RlPresetName>> = {
+  lab: { grpo: 'lab', ppo: 'lab-ppo' },
+  paper: { ppo: 'paper', grpo: 'paper-grpo' },
+};
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train the searcher: SFT warm start, then RL (GRPO at lab scale, PPO on request or at paper scale) on the Gain Beyond RAG with the generator frozen, then the evaluation')
-    .requiredOption('--preset <lab|paper>', 'lab: the whole run in process on the lab world (under 20 min on 2 cores); paper: print the released run\'s configuration (it trains with verl)')
+    .requiredOption('--preset <lab|paper>', 'lab: the whole run in process on the lab world (under 20 min on 2 cores; RL preset lab, or lab-ppo with --algorithm ppo); paper: print the released run\'s configuration (RL preset paper, or paper-grpo with --algorithm grpo; it trains with verl)')
     .option('--out <dir>', 'output directory: sft/, checkpoints/, searcher/, rl-metrics.jsonl, report.json (a killed run resumes from it)')
-    .option('--algorithm <ppo|grpo>', 'grpo (group-relative advantages over 4 rollouts per question, no critic; the lab default) or ppo (GAE with a critic; the paper, and the paper preset\'s default)')
+    .option('--algorithm <ppo|grpo>', 'picks the RL preset: grpo (group-relative advantages over 4 rollouts per question, no critic, KL as a loss; the lab default) or ppo (GAE with a critic, KL in the reward; the paper, and the paper preset\'s default)')
     .option('--steps <n>', 'RL steps (lab default: 10 with grpo, 12 with ppo)')
     .option('--batch-size <n>', 'questions per RL step (lab default: 8 × 4 rollouts with grpo, 16 with ppo)')
     .option('--sft-steps <n>', 'SFT optimizer steps with --warm-start train (default 100)')
@@ -43,27 +50,30 @@ export function registerTrain(program: Command): void {
     .option('--world <dir>', 'lab world directory (default datasets/lab)')
     .option('--warm-start <dir|train>', 'the SFT searcher RL starts from (default datasets/models/lab-searcher/sft), or "train" to run the SFT here (slow on a CPU)')
     .option('--train-questions <n>', 'training questions the RL steps draw from (default 600)')
-    .addHelpText('after', '\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset paper          # the verl configuration of the released run')
+    .addHelpText('after', '\nRL presets (--preset, --algorithm → preset): lab → lab (GRPO, 8 questions × 4 rollouts); lab, ppo → lab-ppo (PPO, 16 questions × 1 rollout);\npaper → paper (PPO, 120 × 1); paper, grpo → paper-grpo (GRPO, 30 × 4). --steps, --batch-size and --seed change only those fields.\n\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset paper          # the verl configuration of the released run')
     .action(async (raw: unknown) => {
       const options = parseOptions(TrainOptions, raw);
+      const presetName = options.algorithm === undefined ? options.preset : RL_PRESET_OF[options.preset][options.algorithm];
       const overrides = {
-        ...(options.algorithm !== undefined ? { algorithm: options.algorithm } : {}),
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
       };
+      const config = rlConfig(presetName, overrides);
+      const presetLine = `RL preset ${presetName} (${config.algorithm.toUpperCase()})`;
       if (options.preset === 'paper') {
-        console.log(JSON.stringify(rlConfig('paper', overrides), null, 2));
-        console.log('\nAt paper scale the searcher (Qwen2.5-7B-Instruct) trains with verl on GPUs; s3lab serves its reward: see docs/paper-scale-training.md.');
+        console.log(JSON.stringify(config, null, 2));
+        console.log(`\n${presetLine}. At paper scale the searcher (Qwen2.5-7B-Instruct) trains with verl on GPUs; s3lab serves its reward: see docs/paper-scale-training.md.`);
         return;
       }
       if (!options.out) throw new UsageError('--out is needed with --preset lab');
-      const algorithm = rlConfig('lab', overrides).algorithm;
+      // The resolved configuration, in full: the lab run takes it as it is.
+      console.log(`${presetLine}, resolved configuration:\n${JSON.stringify(config)}`);
       const started = Date.now();
       const stamp = (): string => `[${Math.round((Date.now() - started) / 1000)}s]`;
       const report = await trainLabSearcher({
         out: options.out,
-        config: overrides,
+        config,
         ...(options.world ? { world: options.world } : {}),
         ...(options.warmStart ? { warmStart: options.warmStart } : {}),
         ...(options.trainQuestions ? { trainQuestions: options.trainQuestions } : {}),
@@ -74,7 +84,7 @@ export function registerTrain(program: Command): void {
           else if (event.phase === 'sft' && (event.step % 10 === 0 || event.step === event.steps)) console.log(`${stamp()} SFT step ${event.step}/${event.steps}: loss ${event.metrics.loss.toFixed(3)}`);
           else if (event.phase === 'rl') {
             const m = event.metrics;
-            console.log(`${stamp()} ${algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`);
+            console.log(`${stamp()} ${config.algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`);
           } else if (event.phase === 'eval') console.log(`${stamp()} evaluating the ${event.method} searcher: ${event.done}/${event.total}`);
         },
       });
