@@ -14,6 +14,8 @@ export { parseParameterArgs, injectParameters, declaredParameters, PARAMETERS_TA
 export type { ParameterValue } from './notebook/parameters.js';
 export { readNotebook, serializeNotebook, cellSource, cellTags, NotebookInputError } from './notebook/ipynb.js';
 export type { Notebook, Cell, Output } from './notebook/ipynb.js';
+export { ProgressMirror, mirrorProgress, progressLine } from './runner/progress-mirror.js';
+export type { ProgressMirrorOptions } from './runner/progress-mirror.js';
 export { renderReport } from './report/html.js';
 export { markdownToHtml } from './report/markdown.js';
 export { startKernel } from './jupyter/start.js';

@@ -3,15 +3,16 @@
  * toolkit preloaded. The kernel and the headless runner both run cells through it, so a
  * notebook behaves the same in JupyterLab and in `s3lab run`.
  *
- * What the executor prints is routed through `SessionConsole`: the value of a cell's last
- * expression is displayed (a `table(…)` or `plot(…)` renders as one), and errors arrive as
- * structured values (a thrown value, or TypeScript diagnostics) rather than as text.
+ * What tslab's executor prints is routed to the session's hooks: the value of a cell's last
+ * expression arrives as a MIME bundle (a `table(…)` or `plot(…)` as its own, anything else as
+ * `text/plain`), the kernel's `execute_result`, and errors arrive as structured values (a thrown
+ * value, or TypeScript diagnostics) rather than as text.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { display, isDisplayable } from '@s3lab/toolkit';
+import { display, isDisplayable, toMimeBundle, type MimeBundle } from '@s3lab/toolkit';
 import { createStrictConverter, tslabExecutor, type ConverterSet, type Executor } from './tslab.js';
 
 /**
@@ -29,8 +30,24 @@ export type CellError =
 export interface SessionHooks {
   /** A cell failed; called before `execute` resolves to false. */
   onError(error: CellError): void;
-  /** The value of a cell's last expression when it is not displayable (default: printed to stdout). */
-  onValue?(value: unknown): void;
+  /**
+   * The value of a cell's last expression (not `null` or `undefined`) and the MIME bundle it shows
+   * as: Jupyter's `execute_result`. Default: a displayable is displayed, anything else printed to stdout.
+   */
+  onResult?(value: unknown, bundle: MimeBundle): void;
+}
+
+/**
+ * The MIME bundle of a cell's value: a table's or plot's own bundle, else `text/plain` as Node's
+ * REPL writes the value (strings quoted), so that `'a'` and `"a"` differ from `a`.
+ *
+ * @example
+ * ```ts
+ * resultBundle({ n: 1 }); // { 'text/plain': '{ n: 1 }' }
+ * ```
+ */
+export function resultBundle(value: unknown): MimeBundle {
+  return isDisplayable(value) ? toMimeBundle(value) : { 'text/plain': inspect(value, { depth: 4, colors: false }) };
 }
 
 export interface Session {
@@ -83,11 +100,17 @@ async function createSessionHere(hooks: SessionHooks): Promise<Session> {
   // tslab's executor calls log(value) for a last expression, error(Error) for a thrown value and
   // error('%s%d:%d - %s', file, line, column, message) for each TypeScript diagnostic.
   let diagnostics: string[] = [];
+  // A value that cannot be shown (its toMimeBundle throws) fails the cell, as in IPython.
+  let resultFailure: { error: unknown } | undefined;
   const raw = tslabExecutor().createExecutor(process.cwd(), converters, {
     log: (value: unknown) => {
-      if (isDisplayable(value)) display(value);
-      else if (hooks.onValue) hooks.onValue(value);
-      else process.stdout.write(`${typeof value === 'string' ? value : inspect(value)}\n`);
+      try {
+        if (hooks.onResult) hooks.onResult(value, resultBundle(value));
+        else if (isDisplayable(value)) display(value);
+        else process.stdout.write(`${typeof value === 'string' ? value : inspect(value)}\n`);
+      } catch (error) {
+        resultFailure = { error };
+      }
     },
     error: (first: unknown, ...rest: unknown[]) => {
       if (first === '%s%d:%d - %s') diagnostics.push(`${String(rest[0] ?? '')}${String(rest[1])}:${String(rest[2])} - ${String(rest[3])}`);
@@ -96,12 +119,19 @@ async function createSessionHere(hooks: SessionHooks): Promise<Session> {
   });
   const execute = async (source: string): Promise<boolean> => {
     diagnostics = [];
+    resultFailure = undefined;
     const ok = await raw.execute(source);
     if (!ok && diagnostics.length > 0) hooks.onError({ kind: 'diagnostics', lines: diagnostics });
+    // Set by `log` during the await (TypeScript cannot see that and narrows it to undefined).
+    const failure = resultFailure as { error: unknown } | undefined;
+    if (ok && failure) {
+      hooks.onError({ kind: 'thrown', value: failure.error });
+      return false;
+    }
     return ok;
   };
-  // The executor handed to tslab's Jupyter handler runs cells through `execute` too, so that
-  // diagnostics reach the hooks in the kernel as in the runner.
+  // The session's executor runs cells through `execute` too, so that diagnostics and result
+  // failures reach the hooks whichever way a cell is run.
   const executor: Executor = { ...raw, execute };
   if (!(await execute(PRELUDE))) {
     raw.close(); // its file watchers would keep the process alive

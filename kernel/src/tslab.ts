@@ -1,20 +1,22 @@
 /**
  * The parts of tslab that s3lab builds on: its TypeScript converter and executor (cells are
- * type-checked, transpiled and run in one shared context, with top-level await), and its
- * Jupyter messaging server. They are tslab internals (`tslab/dist/*`), loaded with `require`
- * because tslab is CommonJS and `lastWriteDisplayData` is reassigned on every request: an ESM
- * named import would keep the first value.
+ * type-checked, transpiled and run in one shared context, with top-level await), completion,
+ * inspection and the code-completeness check, and its ZeroMQ binding. They are tslab internals
+ * (`tslab/dist/*`), loaded with `require` because tslab is CommonJS. tslab's own Jupyter server
+ * is not used: `jupyter/server.ts` speaks the messaging protocol.
  */
 import { createRequire } from 'node:module';
 import type * as ConverterModule from 'tslab/dist/converter.js';
 import type * as ExecutorModule from 'tslab/dist/executor.js';
-import type * as JupyterModule from 'tslab/dist/jupyter.js';
+import type * as InspectModule from 'tslab/dist/inspect.js';
 
 const require = createRequire(import.meta.url);
 
 export type Executor = ExecutorModule.Executor;
 export type ConverterSet = ExecutorModule.ConverterSet;
 export type ExecutorConsole = ExecutorModule.ConsoleInterface;
+export type CompletionInfo = ConverterModule.CompletionInfo;
+export type QuickInfo = Parameters<typeof InspectModule.printQuickInfo>[0];
 
 type TypeScriptModule = { createWatchCompilerHost: (rootFiles: unknown, options: object, ...rest: unknown[]) => unknown };
 type ModuleLoad = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
@@ -57,8 +59,25 @@ export function createStrictConverter(): ConverterModule.Converter {
   return converterModule.createConverter({ isJS: false, isBrowser: false });
 }
 
+/** Whether `code` is a whole statement (else the indent for the next line), as a console needs to know on Enter. */
+export function isCompleteCode(code: string): ConverterModule.IsCompleteResult {
+  return converterModule.isCompleteCode(code);
+}
+
 export const tslabExecutor = (): typeof ExecutorModule => require('tslab/dist/executor.js') as typeof ExecutorModule;
-export const tslabJupyter = (): typeof JupyterModule => require('tslab/dist/jupyter.js') as typeof JupyterModule;
+
+/** tslab's rendering of TypeScript's quick info (the signature and the doc comment) as text. */
+export function printQuickInfo(info: QuickInfo): string {
+  return (require('tslab/dist/inspect.js') as typeof InspectModule).printQuickInfo(info);
+}
+
+/**
+ * The ZeroMQ binding tslab depends on, resolved from tslab's own folder (it is tslab's
+ * transport, not a dependency of this package), loaded when the kernel starts.
+ */
+export function loadZeroMq(): typeof import('zeromq') {
+  return createRequire(require.resolve('tslab/package.json'))('zeromq') as typeof import('zeromq');
+}
 
 /** Versions of tslab and of the TypeScript it checks cells with (recorded in run metadata). */
 export function tslabVersions(): { tslab: string; typescript: string } {

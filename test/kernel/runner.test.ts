@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -44,7 +44,8 @@ describe('s3lab run: the quickstart notebook at smoke scale', () => {
     assert.deepEqual(figure.data.map((t) => t.name), ['BM25', 'dense']);
     assert.ok(figure.data.every((t) => t.y.length === 5 && t.y.every((v) => v >= 0 && v <= 1)));
     const progress = outputs.filter((o) => String(o.data?.['text/plain'] ?? '').startsWith('encoding passages'));
-    for (const p of progress) assert.match(String(p.data?.['text/plain']), /\((100)%\)/u, 'a progress output ends at 100%');
+    // At 100%, or (the dense index already on disk from an earlier run) saying that there was nothing to encode.
+    for (const p of progress) assert.match(String(p.data?.['text/plain']), /\(100%\)|^encoding passages: nothing to do \d+\.\d s$/u, 'a progress output ends in its final state');
   });
 
   test('records the run: commit, parameters, seeds, versions, per-cell timings', () => {
@@ -121,3 +122,74 @@ describe('s3lab run: failures', () => {
     }
   });
 });
+
+describe('s3lab run: progress on the terminal while a cell runs', () => {
+  const dir = tempDir('progress');
+  const cells = [
+    "import { displayProgress, displayProgressCallback } from '@s3lab/toolkit';\nconst sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));",
+    "const steps = displayProgress('steps', 12, { intervalMs: 0 });\nfor (let i = 0; i < 12; i++) { await sleep(250); steps.tick(); }\nsteps.done();",
+    // Work that reports only at its end (a BM25 build of a small corpus): elapsed counts from the callback's creation.
+    "const late = displayProgressCallback('late report');\nawait sleep(1500);\nlate(100, 100);\nlate.finish();",
+  ];
+  let lines: { at: number; text: string }[];
+  let status: number | null;
+  let executed: Notebook;
+  before(async () => {
+    const notebook = writeNotebook(dir, 'progress.ipynb', cells);
+    ({ lines, status } = await timedStderr(['run', notebook, '--out', join(dir, 'out')]));
+    executed = read(join(dir, 'out', 'progress.ipynb'));
+  });
+
+  const progressLines = (label: string) => lines
+    .map(({ at, text }) => ({ at, text, match: new RegExp(`^  ${label} (\\d+)/(\\d+) \\(\\d+%\\) (\\d+\\.\\d)s`, 'u').exec(text) }))
+    .filter((line) => line.match)
+    .map(({ at, text, match }) => ({ at, text, done: Number(match?.[1]), seconds: Number(match?.[3]) }));
+
+  test('stderr gets progress lines while the cell runs, not only at its end', () => {
+    assert.equal(status, 0, lines.map((l) => l.text).join('\n'));
+    const steps = progressLines('steps');
+    assert.ok(steps.length >= 3, `several lines for a 3 s bar: ${steps.map((l) => l.text).join(' | ')}`);
+    assert.ok(steps.at(-1)!.at - steps[0]!.at >= 1500, 'the lines arrived spread over the cell, as it ran');
+    for (let i = 1; i < steps.length; i++) assert.ok(steps[i]!.seconds >= steps[i - 1]!.seconds && steps[i]!.done >= steps[i - 1]!.done, 'elapsed and count only grow');
+    assert.ok(steps.some((l) => l.done > 0 && l.done < 12), 'an intermediate state was printed');
+    const cellLine = lines.findIndex((l) => l.text.startsWith('[2/3] cell 1'));
+    const nextCell = lines.findIndex((l) => l.text.startsWith('[3/3] cell 2'));
+    const stepLines = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.text.startsWith('  steps '));
+    assert.ok(stepLines.every(({ i }) => i > cellLine && i < nextCell), 'under the cell that reports them');
+  });
+
+  test('elapsed time is the time the work took, in the terminal and in the notebook', () => {
+    const steps = progressLines('steps');
+    assert.equal(steps.at(-1)?.done, 12);
+    assert.ok(steps.at(-1)!.seconds >= 2.8 && steps.at(-1)!.seconds < 30, steps.at(-1)!.text);
+    const late = progressLines('late report');
+    assert.ok(late.at(-1)!.seconds >= 1.4, `reported once at its end, yet counted from its start: ${late.at(-1)?.text}`);
+    const texts = executed.cells.flatMap((c) => c.outputs ?? []).map((o) => String(o.data?.['text/plain'] ?? ''));
+    const seconds = (label: string) => Number(/ (\d+\.\d) s$/u.exec(texts.find((t) => t.startsWith(label)) ?? '')?.[1]);
+    assert.ok(seconds('steps 12/12 (100%)') >= 2.8, texts.join(' | '));
+    assert.ok(seconds('late report 100/100 (100%)') >= 1.4, texts.join(' | '));
+  });
+});
+
+/** Runs the built CLI and records when each stderr line arrived (ms since start). */
+function timedStderr(args: string[]): Promise<{ status: number | null; lines: { at: number; text: string }[] }> {
+  return new Promise((resolvePromise, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(ROOT, 'toolkit', 'bin', 's3lab.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const lines: { at: number; text: string }[] = [];
+    let partial = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const text of parts) lines.push({ at: Date.now() - started, text });
+    });
+    const timer = setTimeout(() => child.kill(), 180_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      if (partial) lines.push({ at: Date.now() - started, text: partial });
+      resolvePromise({ status, lines });
+    });
+  });
+}

@@ -1,21 +1,21 @@
 /**
- * The kernel's display sink: a MIME bundle becomes a Jupyter `display_data` message on the
- * iopub channel of the request being executed, an update an `update_display_data` message
- * with the same `display_id` (so a progress bar redraws in place). It goes through tslab's
- * `lastWriteDisplayData`, the writer tslab sets for each execute request.
+ * The kernel's display sink: a MIME bundle becomes a Jupyter `display_data` message on IOPub,
+ * parented to the execute request being run, and an update an `update_display_data` message
+ * with the same `transient.display_id` (so a progress bar redraws in place while the cell runs).
+ *
+ * @example
+ * ```ts
+ * setDisplaySink(kernelSink(router)); // display(table(rows)) in a cell now sends display_data
+ * ```
  */
 import type { DisplaySink, MimeBundle } from '@s3lab/toolkit';
-import { tslabJupyter } from '../tslab.js';
+import type { IopubRouter } from './iopub.js';
 
-export function kernelSink(): DisplaySink {
+export function kernelSink(router: IopubRouter, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): DisplaySink {
   const send = (bundle: MimeBundle, id: string, update: boolean): void => {
-    const write = tslabJupyter().lastWriteDisplayData;
-    if (!write) {
-      // No request executing yet (output during start-up): nowhere to send it but the log.
-      process.stderr.write(`${String(bundle['text/plain'] ?? '')}\n`);
-      return;
-    }
-    write({ data: bundle as Record<string, string>, metadata: {}, transient: { display_id: id } } as Parameters<typeof write>[0], update);
+    // Output during start-up, before any request: nowhere to send it but the kernel's log.
+    if (!router.active) log(String(bundle['text/plain'] ?? ''));
+    else router.display(bundle, id, update);
   };
   return {
     name: 'kernel',

@@ -9,9 +9,9 @@ export function errorOutput(error: CellError): ErrorOutput {
   }
   const value = error.value;
   if (value instanceof Error) {
-    // Frames inside tslab's executor and the runner say nothing about the notebook.
+    // Frames of Node's vm module (which runs the cell), tslab's executor and the runner say nothing about the notebook.
     const frames = (value.stack ?? `${value.name}: ${value.message}`).split('\n');
-    const cut = frames.findIndex((line) => /node_modules[\\/]tslab[\\/]/u.test(line));
+    const cut = frames.findIndex((line) => /node_modules[\\/]tslab[\\/]|\(node:vm:|at node:vm:/u.test(line));
     return { output_type: 'error', ename: value.name, evalue: value.message, traceback: cut > 0 ? frames.slice(0, cut) : frames };
   }
   const text = inspect(value);

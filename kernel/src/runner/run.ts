@@ -4,7 +4,8 @@
  * parameters. It writes the executed notebook (every output: streams, display data, errors)
  * and a self-contained HTML report, and records the run in the notebook's metadata
  * (`metadata.s3lab.run`: git commit, parameters, seeds, versions, per-cell timings).
- * It stops at the first failing cell.
+ * It stops at the first failing cell. While a cell runs, its progress outputs are mirrored to
+ * stderr (`progress-mirror.ts`), so a long cell is not silent on the terminal.
  *
  * @example
  * ```ts
@@ -15,7 +16,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { inspect } from 'node:util';
 import { setDisplaySink } from '@s3lab/toolkit';
 import { cellSource, cellTags, serializeNotebook, NotebookInputError, readNotebook, type Cell, type Notebook } from '../notebook/ipynb.js';
 import { declaredParameters, injectParameters, INJECTED_TAG, PARAMETERS_TAG, type ParameterValue } from '../notebook/parameters.js';
@@ -24,6 +24,7 @@ import { createSession, type CellError } from '../session.js';
 import { errorOutput, describeError } from './errors.js';
 import { gitState, versions, type GitState, type Versions } from './metadata.js';
 import { captureStreams, OutputCollector } from './outputs.js';
+import { mirrorProgress, ProgressMirror, type ProgressMirrorOptions } from './progress-mirror.js';
 
 export interface RunOptions {
   /** The notebook to run. */
@@ -34,6 +35,11 @@ export interface RunOptions {
   outDir?: string;
   /** Progress lines (one per cell); default: stderr. */
   log?: (line: string) => void;
+  /**
+   * Where the running cell's progress outputs are mirrored while it runs (a redrawn bar on a TTY,
+   * periodic lines otherwise); default: this process's stderr; false: not mirrored.
+   */
+  progress?: ProgressMirrorOptions | false;
 }
 
 export interface CellFailure {
@@ -100,7 +106,12 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   let failure: CellFailure | undefined;
   let parameterValues: Record<string, unknown> = {};
   const previousDir = process.cwd();
-  const previousSink = setDisplaySink(collector.sink());
+  // The real stderr, kept before cells' writes are captured into the notebook.
+  const stderr = process.stderr.write.bind(process.stderr);
+  const terminal = options.progress ?? { write: (text: string) => void stderr(text), tty: process.stderr.isTTY === true };
+  const mirror = terminal ? new ProgressMirror(terminal) : undefined;
+  const previousSink = setDisplaySink(mirror ? mirrorProgress(collector.sink(), mirror) : collector.sink());
+  const heartbeat = mirror ? setInterval(() => mirror.heartbeat(), 1000).unref() : undefined;
   let lastError: CellError | undefined;
   let executionCount = 0;
   let injectedCell = false;
@@ -110,13 +121,14 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     const session = await createSession({
       onError: (error) => (lastError = error),
       // The injected cell's assignments have values; papermill shows none, and neither does this.
-      onValue: (value) => injectedCell || collector.data({ output_type: 'execute_result', data: { 'text/plain': inspectValue(value) }, metadata: {}, execution_count: executionCount }),
+      onResult: (_value, bundle) => injectedCell || collector.data({ output_type: 'execute_result', data: bundle, metadata: {}, execution_count: executionCount }),
     });
     try {
       const codeCells = notebook.cells.map((cell, index) => ({ cell, index })).filter(({ cell }) => cell.cell_type === 'code');
       for (const [n, { cell, index }] of codeCells.entries()) {
         const text = cellSource(cell);
         const firstLine = text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+        mirror?.startCell();
         log(`[${n + 1}/${codeCells.length}] cell ${index}: ${firstLine.slice(0, 80)}`);
         executionCount += 1;
         cell.execution_count = executionCount;
@@ -151,6 +163,8 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       session.close();
     }
   } finally {
+    mirror?.release();
+    clearInterval(heartbeat);
     process.chdir(previousDir);
     setDisplaySink(previousSink);
   }
@@ -187,10 +201,6 @@ function readParameters(notebook: Notebook, locals: Record<string, unknown>): Re
   const cell = notebook.cells.find((c: Cell) => c.cell_type === 'code' && cellTags(c).includes(PARAMETERS_TAG));
   if (!cell) return {};
   return Object.fromEntries([...declaredParameters(cellSource(cell)).keys()].filter((key) => key in locals).map((key) => [key, locals[key]]));
-}
-
-function inspectValue(value: unknown): string {
-  return inspect(value, { depth: 4, colors: false });
 }
 
 function round(seconds: number): number {

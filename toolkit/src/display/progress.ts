@@ -27,6 +27,8 @@ export interface TerminalProgressOptions {
   intervalMs?: number;
   /** Force the plain-line mode even on a TTY. */
   plain?: boolean;
+  /** When the work started (`Date.now()` milliseconds; default: now), which elapsed time and rates count from. */
+  startedAt?: number;
 }
 
 /** `total` undefined (streaming work of unknown size) shows the count and the rate, with no bar or ETA. */
@@ -34,7 +36,7 @@ export function terminalProgress(label: string, total: number | undefined, optio
   const stream = options.stream ?? process.stderr;
   const plain = options.plain ?? !stream.isTTY;
   const intervalMs = options.intervalMs ?? (plain ? 2000 : 100);
-  const started = Date.now();
+  const started = options.startedAt ?? Date.now();
   let count = 0;
   let lastDraw = 0;
 
@@ -66,12 +68,17 @@ export function terminalProgress(label: string, total: number | undefined, optio
   };
 }
 
-/** Adapts a terminal progress to the `OnProgress` callback that work functions take. */
+/**
+ * Adapts a terminal progress to the `OnProgress` callback that work functions take. Nothing is
+ * printed before the first report, but elapsed time counts from when the callback was made
+ * (work that reports only at its end must not read "0.0s").
+ */
 export function progressCallback(label: string, options: TerminalProgressOptions = {}): OnProgress & { finish(): void } {
+  const startedAt = options.startedAt ?? Date.now();
   let progress: Progress | undefined;
   let reported = 0;
   const callback = (done: number, total: number | undefined): void => {
-    progress ??= terminalProgress(label, total, options);
+    progress ??= terminalProgress(label, total, { ...options, startedAt });
     progress.tick(done - reported);
     reported = done;
   };
