@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   runScriptedSearcher, naiveRag, replayTrajectory, saveTrajectories, loadTrajectories, showTrajectory,
-  parseSearcherResponse, contextMethods, trajectorySchema, type Trajectory,
+  parseSearcherResponse, getMethod, trajectorySchema, type Trajectory,
 } from '@s3lab/toolkit';
 import { labIndex, labQuestions } from './lab.js';
 
@@ -81,8 +81,9 @@ describe('scripted searcher on the lab world', () => {
   it('is deterministic and reachable by name', async () => {
     const { index } = labIndex();
     const questions = labQuestions('dev').slice(0, 10).map((q) => q.question);
-    const [scripted] = contextMethods(['scripted']);
-    assert.deepEqual(await scripted!.run(questions, { retriever: index }), await runScriptedSearcher({ questions, retriever: index }));
-    assert.throws(() => contextMethods(['nope']), /unknown context method/);
+    const scripted = getMethod('scripted');
+    assert.deepEqual(await scripted.run(questions, { retriever: index }), await runScriptedSearcher({ questions, retriever: index }));
+    assert.deepEqual(await scripted.run(questions, { retriever: index, preset: '5-3-4', retrieverKind: 'bm25' }), await runScriptedSearcher({ questions, retriever: index, preset: '5-3-4', retrieverKind: 'bm25' }));
+    assert.throws(() => getMethod('nope'), /unknown method "nope"; known: no-retrieval, naive-rag, s3, scripted/);
   });
 });

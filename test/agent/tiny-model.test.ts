@@ -5,7 +5,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import {
-  runSearcher, replayTrajectory, SEARCHER_START_MARKER, contextMethods, trajectorySchema,
+  runSearcher, replayTrajectory, SEARCHER_START_MARKER, getMethod, trajectorySchema,
 } from '@s3lab/toolkit';
 import { loadLocalChatModel } from '../../toolkit/src/llm/local.js';
 import { labIndex, labQuestions } from './lab.js';
@@ -46,8 +46,8 @@ describe('agent with the tiny-chat tfjs model', async () => {
 
   it('the model baselines run on it without crashing', async () => {
     const { index } = labIndex();
-    for (const method of contextMethods(['no-retrieval', 'naive-rag', 'search-r1', 'ircot', 'search-o1', 'deep-retrieval'])) {
-      const trajectories = await method.run(questions.slice(0, 2), { retriever: index, model, maxTokens: 12, k: 1 });
+    for (const method of ['no-retrieval', 'naive-rag', 'search-r1', 'ircot', 'search-o1', 'deep-retrieval'].map(getMethod)) {
+      const trajectories = await method.run(questions.slice(0, 2), { retriever: index, searcher: model, sampling: { maxTokens: 12 }, k: 1 });
       assert.equal(trajectories.length, 2, method.name);
       for (const t of trajectories) {
         trajectorySchema.parse(t);

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildBm25Index, evalRecordSchema, MethodRegistry, naiveRagMethod, noRetrievalMethod, runEvaluation, summaryRows, writeRetrieverDescription, type EvalMethod, type Hit, type QaRecord, type Retriever } from '@s3lab/toolkit';
+import {
+  buildBm25Index, evalRecordSchema, formatGeneratorContext, RagCache, registerMethod, runEvaluation, summaryRows, unregisterMethod, writeRetrieverDescription,
+  type EvalRecord, type Hit, type LabSearcher, type Method, type QaRecord, type RagCacheEntry, type Retriever, type Trajectory,
+} from '@s3lab/toolkit';
 import { fakeChat, systemText, userText } from '../reward/fake-chat.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,7 +56,8 @@ describe('runEvaluation', () => {
     assert.deepEqual(summary.cells.map((c) => `${c.method}/${c.type}`), ['no-retrieval/bridge', 'no-retrieval/single-hop', 'no-retrieval/all', 'naive-rag/bridge', 'naive-rag/single-hop', 'naive-rag/all']);
     const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual([written.generator, written.judge, written.k, written.data, written.questions], ['reader', 'judge', 2, 'x.jsonl', 3]);
-    assert.deepEqual(Object.keys(summaryRows(summary.cells)[0] ?? {}), ['method', 'type', 'n', 'GenAcc', 'EM', 'F1', 'judged', 'docs', 'searcher tokens', 'turns']);
+    assert.deepEqual(Object.keys(summaryRows(summary.cells)[0] ?? {}), ['method', 'type', 'n', 'GenAcc', 'GBR', 'EM', 'F1', 'judged', 'docs', 'searcher tokens', 'turns']);
+    assert.equal(byKey.get('naive-rag/a')?.context, 'Doc 1 (Title: "T") It was 1282.\nDoc 2 (Title: "T") It was 1282.\n', "naive RAG gives the original's document lines");
     const lines = (await readFile(join(out, 'records.jsonl'), 'utf8')).trimEnd().split('\n');
     assert.equal(lines.length, 6);
     lines.forEach((line) => evalRecordSchema.parse(JSON.parse(line)));
@@ -71,16 +75,93 @@ describe('runEvaluation', () => {
     assert.equal(summary.judge, null);
   });
 
-  it('takes methods from a pluggable registry and names unknown ones and missing retrievers', async () => {
-    const echo: EvalMethod = {
-      name: 'oracle', description: 'golden answer as context', needsRetriever: false,
-      run: async (qs) => qs.map((q) => ({ question: q.question, goldenAnswers: q.golden_answers, context: `Doc 1 (Title: gold)\n${q.golden_answers[0]}\n\n`, documents: 1, searcherTokens: 7, turns: 2 })),
+  it('runs a method defined here, registered by name, like a built-in (one file + one registry line)', async () => {
+    // The whole method: the golden answer as the only document.
+    const gold = new Map(questions.map((q) => [q.question.endsWith('?') ? q.question : `${q.question}?`, q.golden_answers[0] ?? '']));
+    const oracle: Method = {
+      name: 'oracle-test', description: 'the golden answer as context', needs: { retriever: false, searcher: false },
+      run: async (qs) => qs.map((question): Trajectory => {
+        const docs = [{ title: 'gold', text: gold.get(question) ?? '' }];
+        return {
+          method: 'oracle-test', question, preset: null, protocol: 'docs', prompt: '', maxSelectableId: 1, turns: [], selectedDocs: docs,
+          context: formatGeneratorContext(docs), answer: null, counts: { documents: 1, searcherTokens: 7, turns: 2, searches: 0 }, issues: [], meta: {},
+        };
+      }),
     };
-    const registry = new MethodRegistry([noRetrievalMethod, naiveRagMethod({ k: 1 }), echo]);
-    const { summary } = await runEvaluation({ methods: ['oracle'], questions, generator: generator(), out: await tempDir(), registry });
-    assert.deepEqual([summary.cells.at(-1)?.genAcc, summary.cells.at(-1)?.searcherTokens, summary.cells.at(-1)?.turns], [1, 7, 2]);
-    await assert.rejects(runEvaluation({ methods: ['s3'], questions, generator: generator(), out: await tempDir(), registry }), /unknown method "s3"; known: no-retrieval, naive-rag, oracle/u);
+    registerMethod(oracle);
+    try {
+      const { summary } = await runEvaluation({ methods: ['naive-rag', 'oracle-test'], questions, generator: generator(), retriever, out: await tempDir(), k: 1 });
+      const all = summary.cells.find((c) => c.method === 'oracle-test' && c.type === 'all');
+      assert.deepEqual([all?.genAcc, all?.searcherTokens, all?.turns, all?.documents], [1, 7, 2, 1]);
+      assert.equal(all?.gbr, 1 / 3, 'the oracle gains on C, which naive RAG misses');
+    } finally {
+      unregisterMethod('oracle-test');
+    }
+    await assert.rejects(runEvaluation({ methods: ['oracle-test'], questions, generator: generator(), out: await tempDir() }), /unknown method "oracle-test"; known: no-retrieval, naive-rag, s3/u);
+  });
+
+  it('names what a method lacks: a retriever, a searcher, a chat model instead of a lab searcher', async () => {
     await assert.rejects(runEvaluation({ methods: ['naive-rag'], questions, generator: generator(), out: await tempDir() }), /method naive-rag needs a retriever/u);
+    await assert.rejects(runEvaluation({ methods: ['s3'], questions, generator: generator(), retriever, out: await tempDir() }), /method s3 needs a searcher model/u);
+    const lab = { kind: 'lab-searcher', dir: 'some/lab-searcher' } as unknown as LabSearcher;
+    await assert.rejects(runEvaluation({ methods: ['ircot'], questions, generator: generator(), retriever, searcher: lab, out: await tempDir() }), /method ircot needs an instruction-following chat model as its searcher; some\/lab-searcher is a lab searcher/u);
+    await assert.rejects(runEvaluation({ methods: ['no-retrieval', 'no-retrieval'], questions, generator: generator(), out: await tempDir() }), /named twice/u);
+  });
+});
+
+describe('runEvaluation: Gain Beyond RAG', () => {
+  it("from the run's naive-rag records: naive RAG runs first, every record is written with its baseline, cells get GBR per type", async () => {
+    const out = await tempDir();
+    const order: string[] = [];
+    const { summary, records } = await runEvaluation({
+      methods: ['no-retrieval', 'naive-rag'], questions, generator: generator(), judge: judge(), retriever, out, k: 1,
+      onProgress: (method) => { if (order.at(-1) !== method) order.push(method); },
+    });
+    assert.deepEqual(order, ['naive-rag', 'no-retrieval']);
+    assert.deepEqual(summary.methods, ['no-retrieval', 'naive-rag'], 'the summary keeps the order asked for');
+    const byKey = new Map(records.map((r) => [`${r.method}/${r.id}`, r]));
+    // naive RAG: A 1, B 1, C 0; no retrieval: A 0, B 0, C 1 (judged).
+    assert.deepEqual(['a', 'b', 'c'].map((id) => [byKey.get(`no-retrieval/${id}`)?.ragGenAcc, byKey.get(`no-retrieval/${id}`)?.gbr]), [[1, -1], [1, -1], [0, 1]]);
+    assert.deepEqual(['a', 'b', 'c'].map((id) => byKey.get(`naive-rag/${id}`)?.gbr), [0, 0, 0]);
+    const cell = (method: string, type: string) => summary.cells.find((c) => c.method === method && c.type === type);
+    assert.deepEqual([cell('no-retrieval', 'all')?.gbr, cell('no-retrieval', 'bridge')?.gbr, cell('no-retrieval', 'single-hop')?.gbr], [-1 / 3, 0, -1]);
+    assert.deepEqual([summary.gbrBaseline, summary.gbrMissing], [{ source: 'naive-rag' }, 0]);
+    const written = (await readFile(join(out, 'records.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => evalRecordSchema.parse(JSON.parse(l)));
+    assert.ok(written.every((r) => r.ragSource === 'naive-rag' && r.gbr === r.genAcc - (r.ragGenAcc ?? NaN)));
+    assert.equal(summaryRows(summary.cells).find((r) => r.method === 'no-retrieval' && r.type === 'all')?.GBR, -1 / 3);
+  });
+
+  it('from a RAG cache (by data source and normalised question); a question it lacks has no GBR and is counted', async () => {
+    const entry = (question: string, score: 0 | 1, dataSource = 'nq'): RagCacheEntry => ({ id: question, dataSource, question, goldenAnswers: [], answer: '', score, emScore: score, f1: score, judged: false, docIds: [], k: 3, contextFormat: 'original', generator: 'reader', judge: null });
+    const ragCache = new RagCache([entry('Year of A?', 0), entry('Year of B?', 1), entry('Year of C?', 1, 'other')]);
+    const { summary, records } = await runEvaluation({ methods: ['naive-rag'], questions, generator: generator(), retriever, out: await tempDir(), ragCache, dataSource: 'nq' });
+    assert.deepEqual(records.map((r) => [r.id, r.genAcc, r.ragGenAcc, r.ragSource, r.gbr]), [['a', 1, 0, 'rag-cache', 1], ['b', 1, 1, 'rag-cache', 0], ['c', 0, undefined, undefined, undefined]]);
+    assert.deepEqual([summary.gbrBaseline, summary.gbrMissing], [{ source: 'rag-cache', dataSource: 'nq' }, 1]);
+    assert.equal(summary.cells.find((c) => c.type === 'all')?.gbr, 0.5, 'the mean over the questions with a baseline');
+    assert.equal(summary.cells.find((c) => c.type === 'single-hop')?.gbr, 1);
+    await assert.rejects(runEvaluation({ methods: ['naive-rag'], questions, generator: generator(), retriever, out: await tempDir(), ragCache, dataSource: '' }), /dataSource/u);
+  });
+
+  it('without a baseline the GBR column is blank', async () => {
+    const { summary, records } = await runEvaluation({ methods: ['no-retrieval'], questions, generator: generator(), out: await tempDir() });
+    assert.ok(records.every((r) => r.gbr === undefined && r.ragGenAcc === undefined));
+    assert.deepEqual([summary.gbrBaseline, summary.cells.at(-1)?.gbr, summaryRows(summary.cells).at(-1)?.GBR], [null, null, '']);
+  });
+
+  it('resumes a records file written before GBR: old lines load, are not asked again, and get GBR in the summary', async () => {
+    const out = await tempDir();
+    const old: Omit<EvalRecord, 'ragGenAcc' | 'ragSource' | 'gbr'> = {
+      method: 'no-retrieval', id: 'a', type: 'single-hop', question: 'Year of A?', goldenAnswers: ['1282'], answer: '1282', reply: '1282',
+      genAcc: 1, spanMatch: true, judged: false, em: 1, f1: 1, documents: 0, searcherTokens: 0, turns: 0, generatorPromptTokens: 10, context: '',
+    };
+    const line = JSON.stringify(old);
+    await writeFile(join(out, 'records.jsonl'), `${line}\n`);
+    const second = generator();
+    const { records } = await runEvaluation({ methods: ['no-retrieval', 'naive-rag'], questions, generator: second, retriever, out, k: 1 });
+    assert.equal(second.calls.flat().length, 5, '2 no-retrieval questions left + 3 naive-rag');
+    const a = records.find((r) => r.method === 'no-retrieval' && r.id === 'a');
+    assert.deepEqual([a?.answer, a?.ragGenAcc, a?.gbr], ['1282', 1, 0]);
+    assert.equal((await readFile(join(out, 'records.jsonl'), 'utf8')).split('\n')[0], line, 'the old line is left as it was');
   });
 });
 
@@ -97,7 +178,8 @@ describe('s3lab eval', () => {
       '--generator', 'test/fixtures/lm/tiny-chat', '--index', index, '-k', '1', '--max-tokens', '8', '--batch-size', '3'];
     const run = s3lab(...args);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /method\s+type\s+n\s+GenAcc\s+EM\s+F1/u);
+    assert.match(run.stdout, /method\s+type\s+n\s+GenAcc\s+GBR\s+EM\s+F1/u);
+    assert.match(run.stdout, /GBR = GenAcc − GenAcc of this run's naive-rag records/u);
     assert.match(run.stdout, /naive-rag\s+all\s+6/u);
     assert.match(run.stdout, /judge tiny-chat/u);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { methods: string[]; questions: number; cells: { method: string; type: string; questions: number; documents: number }[] };
@@ -110,6 +192,29 @@ describe('s3lab eval', () => {
     const again = s3lab(...args);
     assert.equal(again.status, 0, again.stderr);
     assert.equal((await readFile(join(out, 'records.jsonl'), 'utf8')).trimEnd().split('\n').length, 12, 'a second run resumes and adds nothing');
+
+    // GBR against a RAG cache that says naive RAG answered every question.
+    const cacheFile = join(dir, 'rag-cache.jsonl');
+    await writeFile(cacheFile, records.filter((r) => r.method === 'naive-rag').map((r) => JSON.stringify({
+      id: r.id, dataSource: 'lab-test', question: r.question, goldenAnswers: r.goldenAnswers, answer: 'x', score: 1, emScore: 1, f1: 1, judged: false, docIds: [], k: 1, contextFormat: 'original', generator: 'tiny-chat', judge: null,
+    })).join('\n') + '\n');
+    const cached = s3lab('eval', '--methods', 'no-retrieval', '--data', 'datasets/lab/test.jsonl', '--limit', '6', '--out', join(dir, 'eval-cache'),
+      '--generator', 'test/fixtures/lm/tiny-chat', '--judge', 'none', '--max-tokens', '8', '--rag-cache', cacheFile, '--data-source', 'lab-test');
+    assert.equal(cached.status, 0, cached.stderr);
+    assert.match(cached.stdout, /GBR = GenAcc − naive-RAG GenAcc from the RAG cache .* \(data source lab-test\)/u);
+    const withCache = JSON.parse(await readFile(join(dir, 'eval-cache', 'summary.json'), 'utf8')) as { gbrBaseline: unknown; ragCache: string; cells: { type: string; genAcc: number; gbr: number | null }[] };
+    assert.deepEqual([withCache.gbrBaseline, withCache.ragCache], [{ source: 'rag-cache', dataSource: 'lab-test' }, cacheFile]);
+    for (const c of withCache.cells) assert.equal(c.gbr, c.genAcc - 1);
+  });
+
+  it('--help names every registered method and tells where GBR comes from', () => {
+    const help = s3lab('eval', '--help');
+    assert.equal(help.status, 0, help.stderr);
+    const text = help.stdout.replace(/\s+/gu, ' ');
+    assert.match(text, /no-retrieval, naive-rag, s3, scripted, search-r1, ircot, search-o1, deep-retrieval/u);
+    assert.match(text, /--rag-cache <file>/u);
+    assert.match(text, /--data-source <name>/u);
+    assert.match(text, /GBR \(Gain Beyond RAG\)/u);
   });
 
   it('reports bad input as one line, exit 2', () => {
@@ -122,6 +227,12 @@ describe('s3lab eval', () => {
     const noSearcher = s3lab('eval', '--methods', 'naive-rag,search-r1', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl');
     assert.equal(noSearcher.status, 2);
     assert.match(noSearcher.stderr, /search-r1 needs a searcher model: give --searcher/u);
+    const labOnly = s3lab('eval', '--methods', 's3,search-r1', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl', '--searcher', 'datasets/models/lab-searcher');
+    assert.equal(labOnly.status, 2);
+    assert.match(labOnly.stderr, /--searcher datasets\/models\/lab-searcher is a lab searcher \(s3 only\); search-r1 needs an instruction-following chat model/u);
+    const badCache = s3lab('eval', '--methods', 'no-retrieval', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--rag-cache', '/nonexistent/rag-cache.jsonl');
+    assert.equal(badCache.status, 2);
+    assert.match(badCache.stderr, /cannot read --rag-cache \/nonexistent\/rag-cache.jsonl/u);
     const url = s3lab('eval', '--methods', 'no-retrieval', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'http://127.0.0.1:9/v1');
     assert.equal(url.status, 2);
     assert.match(url.stderr, /--model/u);

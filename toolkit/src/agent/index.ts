@@ -21,7 +21,11 @@ export { runScriptedSearcher, scriptedPolicy, followUpQuery, queryTag } from './
 export type { FollowUpQueryStyle, ScriptedSearcherOptions } from './scripted/scripted-searcher.js';
 export { properNames } from './scripted/names.js';
 export * from './baselines/index.js';
-export { requireModel } from './method.js';
-export type { ContextMethod, ContextMethodOptions } from './method.js';
-export { CONTEXT_METHODS, contextMethods, s3Searcher, scriptedSearcher } from './methods.js';
+export { requireRetriever, requireChatSearcher } from './method.js';
+export type { Method, MethodEnv, MethodNeeds, SearcherModel } from './method.js';
+export { registerMethod, unregisterMethod, getMethod, hasMethod, methodNames, listMethods } from './registry.js';
+export { runTurns } from './turns.js';
+export type { TurnProtocol, TurnRun, TurnStep, RunTurnsOptions } from './turns.js';
+export { s3Searcher } from './searcher/method.js';
+export { scriptedSearcher } from './scripted/method.js';
 export * from './lab-searcher/index.js';

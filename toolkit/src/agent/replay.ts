@@ -3,13 +3,13 @@
  * context. For the s3 protocol each observation is re-derived from the turn's retrieved documents
  * (or the feedback text), so a replay that matches proves the record is complete and consistent.
  */
-import { informationObservation } from './doc-lines.js';
+import { formatDocLines, informationObservation, plainTitle } from './doc-lines.js';
 import { INVALID_ACTION_FEEDBACK } from './searcher/environment.js';
 import { extractSelectedDocs, formatGeneratorContext, transcriptAfterStartMarker, type SelectedDoc } from './selected-docs.js';
 import type { Trajectory, Turn } from './trajectory.js';
 
 export interface Replay {
-  /** s3 protocol: prompt + Σ(response + observation); docs protocol: the prompt. */
+  /** s3 protocol: prompt + Σ(response + observation); docs and rag protocols: the prompt. */
   transcript: string;
   selectedDocs: SelectedDoc[];
   context: string;
@@ -44,10 +44,12 @@ export function replayTrajectory(t: Trajectory): Replay {
       transcript += turn.response + observation;
     });
     selectedDocs = extractSelectedDocs(transcriptAfterStartMarker(transcript) ?? '', { maxSelectableId: t.maxSelectableId });
+  } else if (t.protocol === 'rag') {
+    selectedDocs = (t.turns[0]?.retrieved ?? []).map((doc) => ({ title: plainTitle(doc.title), text: doc.text }));
   } else {
     selectedDocs = t.selectedDocs.map(({ title, text }) => ({ title, text }));
   }
-  const context = formatGeneratorContext(selectedDocs);
+  const context = t.protocol === 'rag' ? formatDocLines(t.turns[0]?.retrieved ?? [], { spaced: true }) : formatGeneratorContext(selectedDocs);
   if (JSON.stringify(selectedDocs) !== JSON.stringify(t.selectedDocs)) mismatches.push('selected documents differ');
   if (context !== t.context) mismatches.push('context differs');
   return { transcript, selectedDocs, context, mismatches };

@@ -60,9 +60,11 @@ export const trajectorySchema = z.object({
   preset: z.string().nullable(),
   /**
    * How the context follows from the record: `s3` — from the transcript `prompt + Σ(response +
-   * observation)` through `extractSelectedDocs`; `docs` — the `selectedDocs` themselves.
+   * observation)` through `extractSelectedDocs`; `docs` — the `selectedDocs` themselves; `rag` —
+   * naive RAG's context, the original's document lines (`Doc i (Title: T) text`) of the first
+   * turn's retrieved documents.
    */
-  protocol: z.enum(['s3', 'docs']),
+  protocol: z.enum(['s3', 'docs', 'rag']),
   /** The model's prompt (for s3: the searcher prompt, ending with the initial `<information>` block). */
   prompt: z.string(),
   /** Largest selectable document id (s3 protocol). */
@@ -70,7 +72,7 @@ export const trajectorySchema = z.object({
   turns: z.array(turnSchema),
   /** The documents handed to the generator, in order (titles without quotes). */
   selectedDocs: z.array(z.object({ title: z.string(), text: z.string() })),
-  /** The generator's context string (`formatGeneratorContext(selectedDocs)`). */
+  /** The generator's context string (`formatGeneratorContext(selectedDocs)`; for `rag`, the document lines). */
   context: z.string(),
   /** A method's own answer, where it writes one (Search-R1's `<answer>`); the harness still uses the generator. */
   answer: z.string().nullable(),

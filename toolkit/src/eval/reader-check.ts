@@ -22,6 +22,7 @@
  * ```
  */
 import { formatGeneratorContext, type SelectedDoc } from '../agent/selected-docs.js';
+import { PAPER_SCALE } from '../config/index.js';
 import type { QaRecord } from '../data/formats/qa.js';
 import type { ChatModel } from '../llm/types.js';
 import type { Retriever } from '../retrieval/types.js';
@@ -69,7 +70,7 @@ export async function readerCheck(options: ReaderCheckOptions): Promise<ReaderCh
       return passage;
     }));
   });
-  const hits = await options.retriever.search(questions.map((q) => q.question), options.k ?? 3);
+  const hits = await options.retriever.search(questions.map((q) => q.question), options.k ?? PAPER_SCALE.naiveRagK);
   const contexts: Record<ReaderContext, (string | undefined)[]> = {
     gold,
     'naive-rag': hits.map((h) => naiveRagContext(h)),

@@ -1,52 +1,68 @@
 /**
- * Runs evaluation methods over a question set: each method builds the generator's contexts, the
- * frozen generator answers, GenAcc (span match, else the judge) scores, and EM and F1 are kept for
- * reporting. Per-question records go to `out/records.jsonl` as they finish (append-only, flushed,
- * resumed after a kill: finished (method, id) pairs are skipped), then `out/summary.json` is written.
+ * Runs methods (by name from the one registry, or `Method` objects) over a question set: each
+ * method builds the generator's contexts, the frozen generator answers, GenAcc (span match, else
+ * the judge) scores, and EM and F1 are kept for reporting (`scoreContexts`, the reward's scorer).
+ * Gain Beyond RAG is GenAcc minus the naive-RAG GenAcc of the same question, taken from the RAG
+ * cache when one is given, else from this run's `naive-rag` records (which then run first).
+ * Per-question records go to `out/records.jsonl` as they finish (append-only, flushed, resumed
+ * after a kill: finished (method, id) pairs are skipped), then `out/summary.json` is written.
  *
  * @example
  * ```ts
  * import { loadLocalChatModel, openRetriever, readQa, runEvaluation } from '@s3lab/toolkit';
- * const generator = await loadLocalChatModel('test/fixtures/lm/tiny-chat');
+ * const generator = await loadLocalChatModel('datasets/models/lab-generator');
  * const { retriever } = await openRetriever('indexes/lab-bm25');
  * const questions = await readQa('datasets/lab/test.jsonl').toArray();
- * const { summary } = await runEvaluation({ methods: ['no-retrieval', 'naive-rag'], questions, generator, judge: generator, retriever, limit: 50, out: '/tmp/eval' });
+ * const { summary } = await runEvaluation({ methods: ['no-retrieval', 'naive-rag', 'scripted'], questions, generator, retriever, limit: 50, out: '/tmp/eval' });
+ * console.log(summary.cells.map((c) => [c.method, c.type, c.genAcc, c.gbr]));
  * ```
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isLabSearcher } from '../agent/lab-searcher/loaded.js';
+import type { Method, MethodEnv, SearcherModel } from '../agent/method.js';
+import type { GenerationSettings } from '../agent/model-call.js';
+import { getMethod } from '../agent/registry.js';
+import type { Trajectory } from '../agent/trajectory.js';
+import { LAB_DATA_SOURCE, PAPER_SCALE } from '../config/index.js';
 import { writeFileAtomically, writeAll } from '../core/atomic-file.js';
+import { openResumableJsonl } from '../core/resumable-jsonl.js';
+import { validateOptions } from '../core/validate.js';
 import { normalizeQuestion, type QaRecord } from '../data/formats/qa.js';
 import { mapConcurrent } from '../llm/concurrency.js';
 import type { ChatModel } from '../llm/types.js';
 import type { Retriever } from '../retrieval/types.js';
-import { generateAnswers } from '../reward/generator.js';
-import { scoreGenAcc } from '../reward/genacc.js';
-import { exactMatch, f1Score } from '../reward/metrics.js';
-import { openResumableJsonl } from '../core/resumable-jsonl.js';
-import { validateOptions } from '../core/validate.js';
-import { defaultMethodRegistry, type EvalMethod, type MethodRegistry } from './methods.js';
-import { evalRecordSchema, summarizeRecords, type EvalRecord, type SummaryCell } from './summary.js';
+import { toRewardTrajectory } from '../reward/from-trajectory.js';
+import type { RagCache } from '../reward/rag-cache.js';
+import { scoreContexts } from '../reward/score.js';
+import { NAIVE_RAG_METHOD, ragCacheBaseline, runBaseline, withGbr, type GbrBaseline } from './gbr-baseline.js';
+import { evalRecordSchema, summarizeRecords, type EvalRecord, type GbrSource, type SummaryCell } from './summary.js';
 
 export const RECORDS_FILE = 'records.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 
 export interface RunEvaluationOptions {
-  /** Method names (looked up in `registry`) or method objects. */
-  methods: readonly (string | EvalMethod)[];
+  /** Method names (looked up in the registry: `getMethod`) or method objects. */
+  methods: readonly (string | Method)[];
   questions: readonly QaRecord[];
   generator: ChatModel;
   /** The GenAcc judge (the original: the generator's own server); omitted = span match only, recorded as `judge: null`. */
   judge?: ChatModel;
   retriever?: Retriever;
+  /** The searcher of the methods that need one: a chat model, or a loaded lab searcher (s3 only). */
+  searcher?: SearcherModel;
+  /** Searcher preset of s3 and scripted (their default: 8-3-3; a lab searcher's own). */
+  preset?: string;
+  /** The index kind (s3 asks for Boolean queries with `bm25`). */
+  retrieverKind?: 'dense' | 'bm25';
+  /** Sampling of a chat-model searcher (temperature, max tokens, seed, chat template). */
+  sampling?: GenerationSettings;
   /** Evaluate the first `limit` questions only. */
   limit?: number;
   /** Output directory: `records.jsonl`, `summary.json`. */
   out: string;
-  /** Passages per retrieval for methods without their own setting (default 3). */
+  /** Passages per retrieval for naive RAG and the baselines (default 3, the original's naive-RAG context). */
   k?: number;
-  /** Default: `defaultMethodRegistry` (no-retrieval, naive-rag, and what agent/ registers). */
-  registry?: MethodRegistry;
   /** Most tokens per generator answer (backend default when omitted). */
   maxTokens?: number;
   /** Questions per method/generator/judge call (default 16). */
@@ -55,10 +71,17 @@ export interface RunEvaluationOptions {
   concurrency?: number;
   /** Store each question's generator context in its record (default true). */
   keepContext?: boolean;
+  /** The GBR baseline: naive-RAG GenAcc per question. Without one, GBR comes from this run's `naive-rag` records, if any. */
+  ragCache?: RagCache;
+  /** The RAG-cache section of the questions (the original's `data_source`; default `lab`). */
+  dataSource?: string;
   /** Extra facts recorded in `summary.json` (data file, index, …). */
   describe?: Record<string, unknown>;
   onProgress?: (method: string, done: number, total: number) => void;
 }
+
+/** What GBR was measured against. */
+export type GbrBaselineInfo = { source: Extract<GbrSource, 'rag-cache'>; dataSource: string } | { source: Extract<GbrSource, 'naive-rag'> };
 
 export interface EvaluationSummary {
   methods: string[];
@@ -66,6 +89,10 @@ export interface EvaluationSummary {
   generator: string;
   judge: string | null;
   k: number;
+  /** The GBR baseline; null when the run had none (no RAG cache, no naive-rag method). */
+  gbrBaseline: GbrBaselineInfo | null;
+  /** Records without a baseline GenAcc (questions missing from the RAG cache); their GBR is left out of the means. */
+  gbrMissing: number;
   /** When the summary was written. */
   written: string;
   cells: SummaryCell[];
@@ -79,18 +106,33 @@ const optionsSchema = z.object({
   concurrency: z.number().int().min(1),
   maxTokens: z.number().int().min(1).optional(),
   out: z.string().min(1),
+  dataSource: z.string().min(1),
 });
+
+/** The methods resolved, each checked against what the run provides. */
+function resolveMethods(options: RunEvaluationOptions): Method[] {
+  const methods = options.methods.map((m) => (typeof m === 'string' ? getMethod(m) : m));
+  if (methods.length === 0) throw new RangeError('runEvaluation: methods: name at least one method');
+  const seen = new Set<string>();
+  for (const method of methods) {
+    if (seen.has(method.name)) throw new RangeError(`runEvaluation: method ${method.name} is named twice; records are keyed by method name`);
+    seen.add(method.name);
+    if (method.needs.retriever && !options.retriever) throw new RangeError(`runEvaluation: method ${method.name} needs a retriever (an index)`);
+    if (method.needs.searcher && !options.searcher) throw new RangeError(`runEvaluation: method ${method.name} needs a searcher model (options.searcher)`);
+    if (method.needs.searcher === 'chat' && isLabSearcher(options.searcher)) {
+      throw new RangeError(`runEvaluation: method ${method.name} needs an instruction-following chat model as its searcher; ${options.searcher.dir} is a lab searcher (it runs s3 only)`);
+    }
+  }
+  return methods;
+}
 
 /** Runs the evaluation (resuming `out/records.jsonl` if present) and writes `out/summary.json`. */
 export async function runEvaluation(options: RunEvaluationOptions): Promise<{ summary: EvaluationSummary; records: EvalRecord[] }> {
   const settings = validateOptions(optionsSchema, {
-    limit: options.limit, k: options.k ?? 3, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2, maxTokens: options.maxTokens, out: options.out,
+    limit: options.limit, k: options.k ?? PAPER_SCALE.naiveRagK, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2,
+    maxTokens: options.maxTokens, out: options.out, dataSource: options.dataSource ?? LAB_DATA_SOURCE,
   }, 'runEvaluation');
-  const registry = options.registry ?? defaultMethodRegistry;
-  const methods = options.methods.map((m) => (typeof m === 'string' ? registry.get(m) : m));
-  if (methods.length === 0) throw new RangeError('runEvaluation: methods: name at least one method');
-  const needy = methods.find((m) => m.needsRetriever);
-  if (needy && !options.retriever) throw new RangeError(`runEvaluation: method ${needy.name} needs a retriever (an index)`);
+  const methods = resolveMethods(options);
   const questions = options.questions.slice(0, settings.limit).map((q) => ({ ...q, question: normalizeQuestion(q.question) }));
   const ids = new Set<string>();
   for (const q of questions) {
@@ -101,16 +143,31 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
   const file = await openResumableJsonl(join(settings.out, RECORDS_FILE), evalRecordSchema);
   const key = (method: string, id: string): string => `${method}\u0000${id}`;
   const done = new Map<string, EvalRecord>(file.records.map((r) => [key(r.method, r.id), r]));
-  const methodContext = { ...(options.retriever ? { retriever: options.retriever } : {}), k: settings.k, generator: options.generator };
+  const env: MethodEnv = {
+    retriever: options.retriever, searcher: options.searcher, generator: options.generator, k: settings.k,
+    preset: options.preset, retrieverKind: options.retrieverKind, sampling: options.sampling,
+  };
+  const naiveInRun = methods.some((m) => m.name === NAIVE_RAG_METHOD);
+  const baseline: GbrBaseline | undefined = options.ragCache
+    ? ragCacheBaseline(options.ragCache, settings.dataSource)
+    : naiveInRun ? runBaseline((id) => done.get(key(NAIVE_RAG_METHOD, id))) : undefined;
+  // With the run as the baseline, naive RAG goes first so that every later record is written with its GBR.
+  const order = baseline?.source === NAIVE_RAG_METHOD ? [...methods].sort((a, b) => Number(b.name === NAIVE_RAG_METHOD) - Number(a.name === NAIVE_RAG_METHOD)) : methods;
+  const gbrOf = (record: EvalRecord): EvalRecord => {
+    if (!baseline) return record;
+    // Naive RAG is its own baseline in the run (GBR 0), whatever its records say.
+    const rag = baseline.source === NAIVE_RAG_METHOD && record.method === NAIVE_RAG_METHOD ? record.genAcc : baseline.ragGenAcc(record);
+    return withGbr(record, baseline.source, rag);
+  };
 
-  for (const method of methods) {
+  for (const method of order) {
     const todo = questions.filter((q) => !done.has(key(method.name, q.id)));
     let finished = questions.length - todo.length;
     options.onProgress?.(method.name, finished, questions.length);
     const batches: QaRecord[][] = [];
     for (let start = 0; start < todo.length; start += settings.batchSize) batches.push(todo.slice(start, start + settings.batchSize));
     await mapConcurrent(batches, settings.concurrency, async (batch) => {
-      const records = await evaluateBatch(method, batch, methodContext, options, settings.maxTokens);
+      const records = (await evaluateBatch(method, batch, env, options, settings.maxTokens)).map(gbrOf);
       await file.append(records);
       for (const record of records) done.set(key(record.method, record.id), record);
       finished += records.length;
@@ -118,14 +175,17 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
     });
   }
 
-  // The summary covers exactly this run's methods × questions, whichever run produced each record.
-  const records = methods.flatMap((m) => questions.map((q) => done.get(key(m.name, q.id)) as EvalRecord));
+  // The summary covers exactly this run's methods × questions, whichever run produced each record;
+  // GBR is recomputed against this run's baseline (resumed records may predate it).
+  const records = methods.flatMap((m) => questions.map((q) => gbrOf(done.get(key(m.name, q.id)) as EvalRecord)));
   const summary: EvaluationSummary = {
     methods: methods.map((m) => m.name),
     questions: questions.length,
     generator: options.generator.name,
     judge: options.judge?.name ?? null,
     k: settings.k,
+    gbrBaseline: !baseline ? null : baseline.source === 'rag-cache' ? { source: 'rag-cache', dataSource: settings.dataSource } : { source: 'naive-rag' },
+    gbrMissing: baseline ? records.filter((r) => r.gbr === undefined).length : 0,
     written: new Date().toISOString(),
     ...options.describe,
     cells: summarizeRecords(records),
@@ -134,34 +194,44 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
   return { summary, records };
 }
 
-async function evaluateBatch(method: EvalMethod, batch: readonly QaRecord[], context: Parameters<EvalMethod['run']>[1], options: RunEvaluationOptions, maxTokens: number | undefined): Promise<EvalRecord[]> {
-  const trajectories = await method.run(batch, context);
-  if (trajectories.length !== batch.length) throw new Error(`method ${method.name} returned ${trajectories.length} trajectories for ${batch.length} questions`);
-  const answers = await generateAnswers(options.generator, trajectories.map((t) => (method.zeroShot ? { question: t.question } : { question: t.question, context: t.context })), { maxTokens });
-  const accuracy = await scoreGenAcc(options.judge, answers.map(({ answer }, i) => ({ answer, goldenAnswers: (batch[i] as QaRecord).golden_answers })));
+/** One batch of one method: its trajectories, the generator's answers and their scores, as records. */
+async function evaluateBatch(method: Method, batch: readonly QaRecord[], env: MethodEnv, options: RunEvaluationOptions, maxTokens: number | undefined): Promise<EvalRecord[]> {
+  const trajectories = await method.run(batch.map((q) => q.question), env);
+  checkTrajectories(method, batch, trajectories);
+  const scored = await scoreContexts(batch.map((q, i) => ({ ...toRewardTrajectory(trajectories[i] as Trajectory, q.golden_answers), zeroShot: method.zeroShot === true })), { generator: options.generator, judge: options.judge, maxTokens });
   return batch.map((q, i) => {
-    const t = trajectories[i] as (typeof trajectories)[number];
-    const generated = answers[i] as (typeof answers)[number];
-    const acc = accuracy[i] as (typeof accuracy)[number];
+    const t = trajectories[i] as Trajectory;
+    const s = scored[i] as (typeof scored)[number];
     return {
       method: method.name,
       id: q.id,
       type: q.type ?? 'untyped',
       question: q.question,
       goldenAnswers: q.golden_answers,
-      answer: generated.answer,
-      reply: generated.reply,
-      genAcc: acc.genAcc,
-      spanMatch: acc.spanMatch,
-      judged: acc.judged,
-      ...(acc.judgeReply !== undefined ? { judgeReply: acc.judgeReply } : {}),
-      em: exactMatch(generated.answer, q.golden_answers) ? 1 : 0,
-      f1: f1Score(generated.answer, q.golden_answers),
-      documents: t.documents,
-      searcherTokens: t.searcherTokens,
-      turns: t.turns,
-      generatorPromptTokens: generated.promptTokens,
+      answer: s.answer,
+      reply: s.reply,
+      genAcc: s.genAcc,
+      spanMatch: s.spanMatch,
+      judged: s.judged,
+      ...(s.judgeReply !== undefined ? { judgeReply: s.judgeReply } : {}),
+      em: s.em,
+      f1: s.f1,
+      documents: t.counts.documents,
+      searcherTokens: t.counts.searcherTokens,
+      turns: t.counts.turns,
+      searches: t.counts.searches,
+      generatorPromptTokens: s.promptTokens,
       ...(options.keepContext === false ? {} : { context: t.context }),
+      ...(options.keepContext === false || !t.turns.some((turn) => turn.output !== '') ? {} : { searcherOutputs: t.turns.map((turn) => turn.output) }),
     };
+  });
+}
+
+/** A method must answer each question of the batch, in order. */
+function checkTrajectories(method: Method, batch: readonly QaRecord[], trajectories: readonly Trajectory[]): void {
+  if (trajectories.length !== batch.length) throw new Error(`method ${method.name} returned ${trajectories.length} trajectories for ${batch.length} questions`);
+  trajectories.forEach((t, i) => {
+    const expected = (batch[i] as QaRecord).question;
+    if (t.question !== expected) throw new Error(`method ${method.name}: trajectory ${i} is for ${JSON.stringify(t.question)}, expected ${JSON.stringify(expected)} (one trajectory per question, in order)`);
   });
 }

@@ -1,6 +1,6 @@
 /**
- * The summary of an evaluation: per method and question type (plus `all`), GenAcc, EM, F1, mean
- * documents, searcher tokens and turns, and counts — as JSON, as plain rows for `formatTable` or a
+ * The summary of an evaluation: per method and question type (plus `all`), GenAcc, GBR (where a
+ * naive-RAG baseline is known), EM, F1, mean documents, searcher tokens and turns, and counts — as JSON, as plain rows for `formatTable` or a
  * DataFrame, and nothing else (no DataFrame library is a dependency; see `summaryRows`).
  *
  * @example
@@ -10,6 +10,10 @@
  * ```
  */
 import { z } from 'zod';
+
+/** Where a record's naive-RAG GenAcc comes from: the RAG cache, or the `naive-rag` records of the same run. */
+export const GBR_SOURCES = ['rag-cache', 'naive-rag'] as const;
+export type GbrSource = (typeof GBR_SOURCES)[number];
 
 /** One evaluated question, as stored in `records.jsonl`. */
 export const evalRecordSchema = z.object({
@@ -31,8 +35,18 @@ export const evalRecordSchema = z.object({
   documents: z.number().int().min(0),
   searcherTokens: z.number().int().min(0),
   turns: z.number().int().min(0),
+  /** Searches the method ran (records written before it was kept lack it). */
+  searches: z.number().int().min(0).optional(),
   generatorPromptTokens: z.number().int().min(0),
   context: z.string().optional(),
+  /** The searcher's outputs, one per turn, when it wrote any (kept with the context). */
+  searcherOutputs: z.array(z.string()).optional(),
+  /** The naive-RAG GenAcc of the same question (absent when the run had no baseline for it; records written before GBR lack it). */
+  ragGenAcc: z.union([z.literal(0), z.literal(1)]).optional(),
+  /** Where `ragGenAcc` came from: the RAG cache, or the `naive-rag` records of the run. */
+  ragSource: z.enum(GBR_SOURCES).optional(),
+  /** Gain Beyond RAG: `genAcc - ragGenAcc`. */
+  gbr: z.number().min(-1).max(1).optional(),
 });
 export type EvalRecord = z.output<typeof evalRecordSchema>;
 
@@ -42,6 +56,8 @@ export interface SummaryCell {
   type: string;
   questions: number;
   genAcc: number;
+  /** Mean Gain Beyond RAG over the questions that have a naive-RAG baseline; null when none has. */
+  gbr: number | null;
   em: number;
   f1: number;
   /** Share of questions the judge decided (the span match failed). */
@@ -74,9 +90,10 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
     for (const type of [...types, ALL]) {
       const list = byType.get(type) ?? [];
       const mean = (pick: (r: EvalRecord) => number): number => list.reduce((sum, r) => sum + pick(r), 0) / list.length;
+      const gains = list.flatMap((r) => (r.gbr === undefined ? [] : [r.gbr]));
       cells.push({
         method, type, questions: list.length,
-        genAcc: mean((r) => r.genAcc), em: mean((r) => r.em), f1: mean((r) => r.f1), judged: mean((r) => (r.judged ? 1 : 0)),
+        genAcc: mean((r) => r.genAcc), gbr: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : null, em: mean((r) => r.em), f1: mean((r) => r.f1), judged: mean((r) => (r.judged ? 1 : 0)),
         documents: mean((r) => r.documents), searcherTokens: mean((r) => r.searcherTokens), turns: mean((r) => r.turns),
       });
     }
@@ -86,17 +103,18 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
 
 /**
  * The cells as plain row objects (what `formatTable` and `htmlTable` print, and what a DataFrame
- * is built from: `new dfd.DataFrame(summaryRows(cells))` once a DataFrame library is added).
+ * is built from: `new dfd.DataFrame(summaryRows(cells))` once a DataFrame library is added). GBR
+ * is blank (`''`) where no naive-RAG baseline was available.
  *
  * @example
  * ```ts
- * summaryRows([{ method: 'naive-rag', type: 'all', questions: 2, genAcc: 0.5, em: 0.5, f1: 0.5, judged: 0, documents: 3, searcherTokens: 0, turns: 0 }]);
- * // [{ method: 'naive-rag', type: 'all', n: 2, GenAcc: 0.5, EM: 0.5, F1: 0.5, judged: 0, docs: 3, 'searcher tokens': 0, turns: 0 }]
+ * summaryRows([{ method: 'naive-rag', type: 'all', questions: 2, genAcc: 0.5, gbr: 0, em: 0.5, f1: 0.5, judged: 0, documents: 3, searcherTokens: 0, turns: 0 }]);
+ * // [{ method: 'naive-rag', type: 'all', n: 2, GenAcc: 0.5, GBR: 0, EM: 0.5, F1: 0.5, judged: 0, docs: 3, 'searcher tokens': 0, turns: 0 }]
  * ```
  */
 export function summaryRows(cells: readonly SummaryCell[]): Record<string, string | number>[] {
   return cells.map((c) => ({
-    method: c.method, type: c.type, n: c.questions, GenAcc: c.genAcc, EM: c.em, F1: c.f1, judged: c.judged,
+    method: c.method, type: c.type, n: c.questions, GenAcc: c.genAcc, GBR: c.gbr ?? '', EM: c.em, F1: c.f1, judged: c.judged,
     docs: c.documents, 'searcher tokens': c.searcherTokens, turns: c.turns,
   }));
 }

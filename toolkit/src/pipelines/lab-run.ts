@@ -33,7 +33,8 @@ import { searcherDemonstrations } from './demonstrations.js';
 import { resolvePreset } from '../agent/presets.js';
 import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from '../agent/lab-searcher/lab-searcher.js';
 import { writeLabSearcherInfo } from '../agent/lab-searcher/method.js';
-import { evaluateSearcherInWorkers, evaluationFile, type EvaluatedQuestion, type SearcherEvaluationJob } from './lab-evaluation.js';
+import type { EvalRecord } from '../eval/summary.js';
+import { evaluateSearcherInWorkers, evaluationDir, type SearcherEvaluationJob } from './lab-evaluation.js';
 import { type Rollout, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
 import { trainSft, type SftStepMetrics } from '../rl/sft.js';
 import { createSearcherTrainer, type RlStepMetrics } from '../rl/trainer.js';
@@ -184,8 +185,8 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     // The SFT searcher is fixed from here on: it is evaluated in a worker thread, on the core RL leaves idle.
     const questions = test.map(toTrainingQuestion);
     const job = (method: string, modelDir: string): SearcherEvaluationJob => ({
-      modelDir, questions, file: evaluationFile(out, method), retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), generatorCache: join(out, 'generator-cache'),
-      tokenizer: tokenizerDir, ragCache: ragFile, reward: config.reward, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
+      modelDir, questions, out: evaluationDir(out, method), retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), generatorCache: join(out, 'generator-cache'),
+      tokenizer: tokenizerDir, ragCache: ragFile, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
     });
     const progress = (method: string) => (done: number, total: number): void => options.onProgress?.({ phase: 'eval', method, done, total });
     const sftEvaluation = evaluateSearcherInWorkers(job('sft', sftDir), 1, progress('sft'));
@@ -210,7 +211,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
       naiveRag: scoresOf('naive RAG', naive),
       sft: scoresOf('SFT searcher', sftRuns),
       rl: scoresOf(`${config.algorithm.toUpperCase()} searcher`, rlRuns),
-      gbrDifference: scaled(pairedBootstrap(sftRuns.map((r) => r.gbr), rlRuns.map((r) => r.gbr), { seed: config.seed })),
+      gbrDifference: scaled(pairedBootstrap(sftRuns.map((r) => r.gbr ?? 0), rlRuns.map((r) => r.gbr ?? 0), { seed: config.seed })),
       multiHopOverNaive: multi.length ? scaled(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })) : null,
     };
     const evalSeconds = (performance.now() - evalStarted) / 1000;
@@ -319,7 +320,7 @@ async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: str
 /** Worker threads that evaluate the RL searcher (the lab machine has two cores). */
 const EVAL_WORKERS = 2;
 
-type Scored = Pick<EvaluatedQuestion, 'type' | 'genAcc' | 'gbr' | 'documents' | 'searches'>;
+type Scored = Pick<EvalRecord, 'genAcc' | 'gbr' | 'documents' | 'searches'> & { type?: string };
 
 function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
   const types = [...new Set(rows.map((r) => r.type ?? 'all'))].sort();
@@ -329,7 +330,7 @@ function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
     ...Object.fromEntries(types.map((t) => [t, meanOf(rows.filter((r) => (r.type ?? 'all') === t).map(pick))])),
     'multi-hop': meanOf(rows.filter((r) => MULTI_HOP.has(r.type ?? '')).map(pick)),
   });
-  return { method, genAcc: by((r) => r.genAcc), gbr: by((r) => r.gbr), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + r.searches, 0) / Math.max(1, rows.length) };
+  return { method, genAcc: by((r) => r.genAcc), gbr: by((r) => r.gbr ?? 0), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, rows.length) };
 }
 
 /** A bootstrap interval of 0/1 or ±1 scores, in points. */

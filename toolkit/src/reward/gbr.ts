@@ -14,10 +14,8 @@
  */
 import { z } from 'zod';
 import type { ChatModel } from '../llm/types.js';
-import { generateAnswers } from './generator.js';
-import { scoreGenAcc } from './genacc.js';
-import { exactMatch, f1Score } from './metrics.js';
 import type { RagCache } from './rag-cache.js';
+import { scoreContexts, type ScoredContext } from './score.js';
 import { REWARD_VARIANTS, rewardTrajectorySchema, type Reward, type RewardTrajectory, type RewardVariant } from './types.js';
 import { validateOptions } from '../core/validate.js';
 
@@ -114,25 +112,23 @@ export class GenerationReward implements Reward {
     trajectories.forEach((t, i) => validateOptions(rewardTrajectorySchema, t, `GenerationReward.score: trajectories[${i}]`));
     const { generator, judge, maxTokens } = this.options;
     const baselines = await this.baselines(trajectories);
-    const answers = await generateAnswers(generator, trajectories.map(({ question, context }) => ({ question, context })), { maxTokens });
-    const accuracy = await scoreGenAcc(judge, answers.map(({ answer }, i) => ({ answer, goldenAnswers: (trajectories[i] as RewardTrajectory).goldenAnswers })));
+    const scored = await scoreContexts(trajectories, { generator, judge, maxTokens });
     return trajectories.map((t, i) => {
-      const answer = answers[i]?.answer ?? '';
-      const genAcc = accuracy[i]?.genAcc ?? 0;
+      const { answer, genAcc, judged, em, f1 } = scored[i] as ScoredContext;
       const baseline = baselines[i] ?? null;
       const ragGenAcc = baseline?.score ?? null;
       return {
         question: t.question,
         answer,
         genAcc,
-        judged: accuracy[i]?.judged ?? false,
+        judged,
         ragGenAcc,
         ragSource: baseline?.source ?? null,
         gbr: ragGenAcc === null ? null : genAcc - ragGenAcc,
         reward: combineReward(this.variant, genAcc, ragGenAcc ?? 0),
         variant: this.variant,
-        em: exactMatch(answer, t.goldenAnswers) ? 1 : 0,
-        f1: f1Score(answer, t.goldenAnswers),
+        em,
+        f1,
       };
     });
   }
@@ -150,9 +146,9 @@ export class GenerationReward implements Reward {
     const zeroShot = new Map<number, 0 | 1>();
     if (missing.length > 0) {
       process.emitWarning(`GenerationReward: ${missing.length} question(s) not in the RAG cache; using zero-shot GenAcc as their baseline`);
-      const answers = await generateAnswers(this.options.generator, missing.map((i) => ({ question: (trajectories[i] as RewardTrajectory).question })), { maxTokens: this.options.maxTokens });
-      const accuracy = await scoreGenAcc(this.options.judge, answers.map(({ answer }, j) => ({ answer, goldenAnswers: (trajectories[missing[j] as number] as RewardTrajectory).goldenAnswers })));
-      missing.forEach((i, j) => zeroShot.set(i, accuracy[j]?.genAcc ?? 0));
+      const { generator, judge, maxTokens } = this.options;
+      const scored = await scoreContexts(missing.map((i) => ({ ...(trajectories[i] as RewardTrajectory), zeroShot: true })), { generator, judge, maxTokens });
+      missing.forEach((i, j) => zeroShot.set(i, scored[j]?.genAcc ?? 0));
     }
     return found.map((entry, i) => (entry ? { score: entry.score, source: 'cache' as const } : { score: zeroShot.get(i) ?? 0, source: 'zero-shot' as const }));
   }

@@ -8,6 +8,9 @@ export { JUDGE_SAMPLING, judgeMessages, parseJudgeReply, judgeResponses } from '
 export type { JudgeItem, JudgeVerdict } from './judge.js';
 export { scoreGenAcc } from './genacc.js';
 export type { GenAccItem, GenAccResult } from './genacc.js';
+export { scoreContexts } from './score.js';
+export type { ScoreItem, ScoreContextsOptions, ScoredContext } from './score.js';
+export { toRewardTrajectory } from './from-trajectory.js';
 export { combineReward, GenerationReward } from './gbr.js';
 export type { GenerationRewardOptions, MissingRagPolicy, RewardDetail } from './gbr.js';
 export { naiveRagContext } from './naive-rag.js';

@@ -17,15 +17,14 @@
  * ```
  */
 import { z } from 'zod';
+import { PAPER_SCALE } from '../config/index.js';
 import type { QaRecord } from '../data/formats/qa.js';
 import { normalizeQuestion } from '../data/formats/qa.js';
 import { mapConcurrent } from '../llm/concurrency.js';
 import type { ChatModel } from '../llm/types.js';
 import type { Retriever } from '../retrieval/types.js';
-import { generateAnswers } from './generator.js';
-import { scoreGenAcc } from './genacc.js';
-import { exactMatch, f1Score } from './metrics.js';
 import { naiveRagContext, type RagContextFormat } from './naive-rag.js';
+import { scoreContexts, type ScoredContext } from './score.js';
 import { openResumableJsonl, readFinishedJsonl } from '../core/resumable-jsonl.js';
 import { validateOptions } from '../core/validate.js';
 
@@ -153,7 +152,7 @@ const optionsSchema = z.object({
  * context format, generator, judge), which would mix two baselines in one file.
  */
 export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Promise<PrecomputeRagCacheResult> {
-  const settings = validateOptions(optionsSchema, { dataSource: options.dataSource, k: options.k ?? 3, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2, maxTokens: options.maxTokens }, 'precomputeRagCache');
+  const settings = validateOptions(optionsSchema, { dataSource: options.dataSource, k: options.k ?? PAPER_SCALE.naiveRagK, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2, maxTokens: options.maxTokens }, 'precomputeRagCache');
   const contextFormat = options.contextFormat ?? 'original';
   const judgeName = options.judge?.name ?? null;
   const file = await openResumableJsonl(options.out, ragCacheEntrySchema);
@@ -183,20 +182,19 @@ export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Pr
     const questions = batch.map((q) => normalizeQuestion(q.question));
     const hits = await options.retriever.search(questions, settings.k);
     const contexts = hits.map((h) => naiveRagContext(h.slice(0, settings.k), contextFormat));
-    const answers = await generateAnswers(options.generator, questions.map((question, i) => ({ question, context: contexts[i] ?? '' })), { maxTokens: settings.maxTokens });
-    const accuracy = await scoreGenAcc(options.judge, answers.map(({ answer }, i) => ({ answer, goldenAnswers: (batch[i] as (typeof batch)[number]).golden_answers })));
+    const scored = await scoreContexts(questions.map((question, i) => ({ question, goldenAnswers: (batch[i] as (typeof batch)[number]).golden_answers, context: contexts[i] ?? '' })), { generator: options.generator, judge: options.judge, maxTokens: settings.maxTokens });
     const entries: RagCacheEntry[] = batch.map((q, i) => {
-      const answer = answers[i]?.answer ?? '';
+      const { answer, genAcc, em, f1, judged } = scored[i] as ScoredContext;
       return {
         id: q.id,
         dataSource: settings.dataSource,
         question: questions[i] as string,
         goldenAnswers: q.golden_answers,
         answer,
-        score: accuracy[i]?.genAcc ?? 0,
-        emScore: exactMatch(answer, q.golden_answers) ? 1 : 0,
-        f1: f1Score(answer, q.golden_answers),
-        judged: accuracy[i]?.judged ?? false,
+        score: genAcc,
+        emScore: em,
+        f1,
+        judged,
         docIds: (hits[i] ?? []).slice(0, settings.k).map((hit) => hit.id),
         k: settings.k,
         contextFormat,

@@ -10,6 +10,7 @@ import type { TransformerLM } from '../models/lm/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
 import type { RewardDetail } from '../reward/gbr.js';
 import type { RewardTrajectory } from '../reward/types.js';
+import { toRewardTrajectory } from '../reward/from-trajectory.js';
 import { flattenRecord, LmSearcherPolicy, type LmSearcherOptions } from '../agent/lab-searcher/lm-policy.js';
 
 /**
@@ -92,14 +93,7 @@ export async function sampleRollouts(options: Omit<CollectRolloutsOptions, 'rewa
 
 /** Scores sampled rollouts with the reward (the frozen generator's answer for GBR), in order. */
 export async function rewardRollouts(reward: RolloutReward, sampled: readonly SampledRollout[]): Promise<Rollout[]> {
-  const details = await reward.scoreDetailed(sampled.map((r) => ({
-    question: r.question,
-    goldenAnswers: r.goldenAnswers,
-    context: r.trajectory.context,
-    documents: r.trajectory.counts.documents,
-    searcherTokens: r.trajectory.counts.searcherTokens,
-    turns: r.trajectory.counts.turns,
-  })));
+  const details = await reward.scoreDetailed(sampled.map((r) => toRewardTrajectory(r.trajectory, r.goldenAnswers)));
   return sampled.map(({ goldenAnswers: _answers, ...r }, i) => {
     const detail = details[i] as RolloutRewardDetail;
     return { ...r, reward: detail.reward, detail };

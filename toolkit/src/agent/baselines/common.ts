@@ -1,4 +1,4 @@
-/** Pieces the baselines share: building a docs-protocol trajectory and a turn record. */
+/** Pieces the baselines share: building a docs- (or rag-) protocol trajectory and a turn record. */
 import { plainTitle, type RetrievedDoc } from '../doc-lines.js';
 import { formatGeneratorContext, type SelectedDoc } from '../selected-docs.js';
 import type { Issue, Trajectory, Turn } from '../trajectory.js';
@@ -26,6 +26,9 @@ export function turnRecord(fields: Partial<Turn> & Pick<Turn, 'action'>): Turn {
 export function docsTrajectory(fields: {
   method: string;
   question: string;
+  /** Default `docs`: the context is `formatGeneratorContext(docs)`; `rag` gives its own `context` (naive RAG's document lines). */
+  protocol?: 'docs' | 'rag';
+  context?: string;
   prompt?: string;
   turns?: Turn[];
   docs: SelectedDoc[];
@@ -38,12 +41,12 @@ export function docsTrajectory(fields: {
     method: fields.method,
     question: fields.question,
     preset: null,
-    protocol: 'docs',
+    protocol: fields.protocol ?? 'docs',
     prompt: fields.prompt ?? '',
     maxSelectableId: 8,
     turns,
     selectedDocs: fields.docs,
-    context: formatGeneratorContext(fields.docs),
+    context: fields.context ?? formatGeneratorContext(fields.docs),
     answer: fields.answer ?? null,
     counts: {
       documents: fields.docs.length,

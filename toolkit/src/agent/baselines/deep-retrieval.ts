@@ -6,8 +6,9 @@
  * falls back to the question, with an issue.
  */
 import { toRetrievedDoc } from '../doc-lines.js';
+import { PAPER_SCALE } from '../../config/index.js';
 import { generateContinuations } from '../model-call.js';
-import { requireModel, type ContextMethod } from '../method.js';
+import { requireChatSearcher, requireRetriever, type Method } from '../method.js';
 import { docsTrajectory, generatorDocs, turnRecord } from './common.js';
 
 export function deepRetrievalPrompt(question: string): string {
@@ -27,16 +28,18 @@ export function readRewrite(text: string): string | null {
   return body === '' ? null : body;
 }
 
-export const deepRetrieval: ContextMethod = {
+export const deepRetrieval: Method = {
   name: 'deep-retrieval',
   description: 'DeepRetrieval-style: the model rewrites the question into a Boolean BM25 query',
-  needsModel: true,
-  async run(questions, options) {
-    const model = requireModel('deep-retrieval', options);
-    const k = options.k ?? 3;
-    const outs = await generateContinuations(model, questions.map((q) => ({ prompt: deepRetrievalPrompt(q), continuation: '' })), { ...options, template: undefined }, 0, 256);
+  needs: { retriever: true, searcher: 'chat' },
+  async run(questions, env) {
+    const model = requireChatSearcher('deep-retrieval', env);
+    const retriever = requireRetriever('deep-retrieval', env);
+    // The rewritten query's top k replaces naive RAG's: same budget, a better query.
+    const k = env.k ?? PAPER_SCALE.naiveRagK;
+    const outs = await generateContinuations(model, questions.map((q) => ({ prompt: deepRetrievalPrompt(q), continuation: '' })), { ...env.sampling, template: undefined }, 0, 256);
     const queries = questions.map((q, i) => readRewrite(outs[i]?.text ?? '') ?? q);
-    const hits = await options.retriever.search(queries, k);
+    const hits = await retriever.search(queries, k);
     return questions.map((question, i) => {
       const out = outs[i] ?? { text: '', finishReason: 'none' as const, tokens: 0, issues: [] };
       const issues = [...out.issues];

@@ -5,10 +5,13 @@
  * Simplified: zero-shot (the original uses few-shot CoT demonstrations), one sentence per step
  * taken as the text up to the first sentence end, the paragraph pool capped at 15 as in the paper.
  */
+import { PAPER_SCALE } from '../../config/index.js';
+import type { ChatModel } from '../../llm/types.js';
 import { plainTitle, toRetrievedDoc, type RetrievedDoc } from '../doc-lines.js';
-import { generateContinuations } from '../model-call.js';
-import { requireModel, type ContextMethod } from '../method.js';
+import { generateContinuations, type Generated, type GenerationSettings } from '../model-call.js';
+import { requireChatSearcher, requireRetriever, type Method } from '../method.js';
 import type { Turn } from '../trajectory.js';
+import { runTurns, type TurnProtocol } from '../turns.js';
 import { docsTrajectory, generatorDocs, turnRecord } from './common.js';
 
 const MAX_STEPS = 4;
@@ -25,39 +28,50 @@ export function firstSentence(text: string): string {
   return (match ? (match[1] ?? '') : text).replace(/\s+/g, ' ').trim();
 }
 
-export const ircot: ContextMethod = {
+interface IrcotRun {
+  question: string;
+  /** The paragraph pool (at most MAX_DOCS, first seen first). */
+  docs: RetrievedDoc[];
+  thoughts: string[];
+  turns: Turn[];
+  done: boolean;
+}
+
+const NO_OUTPUT: Generated = { text: '', finishReason: 'none', tokens: 0, issues: [] };
+
+/** IRCoT's step: the next sentence is the next query, unless it is empty or gives the answer (which ends the run). */
+function ircotProtocol(model: ChatModel, settings: GenerationSettings): TurnProtocol<IrcotRun, Generated, string> {
+  return {
+    generate: (active, step) => generateContinuations(model, active.map((r) => ({ prompt: ircotPrompt(r.question, r.docs, r.thoughts), continuation: '' })), { ...settings, template: undefined }, step, 64),
+    parse: (_run, output) => firstSentence(output?.text ?? ''),
+    query: (sentence) => (sentence !== '' && !/answer is/i.test(sentence) ? sentence : null),
+    apply: (run, { output, parsed: sentence, searched, retrieved }, step) => {
+      const out = output ?? NO_OUTPUT;
+      const issues = [...out.issues];
+      if (sentence === '') issues.push({ turn: step, code: 'empty-sentence', message: 'the model wrote no reasoning sentence' });
+      const known = new Set(run.docs.map((d) => d.id));
+      for (const doc of retrieved) if (!known.has(doc.id) && run.docs.length < MAX_DOCS) run.docs.push(doc);
+      run.thoughts.push(sentence);
+      run.turns.push(turnRecord({ output: out.text, response: sentence, action: searched ? 'search' : 'answer', query: searched ? sentence : null, retrieved, finishReason: out.finishReason, tokens: out.tokens, issues }));
+      if (!searched) run.done = true;
+    },
+  };
+}
+
+export const ircot: Method = {
   name: 'ircot',
   description: 'IRCoT: each chain-of-thought sentence becomes the next query',
-  needsModel: true,
-  async run(questions, options) {
-    const model = requireModel('ircot', options);
-    const k = options.k ?? 3;
-    const first = await options.retriever.search([...questions], k);
-    const runs = questions.map((question, i) => {
+  needs: { retriever: true, searcher: 'chat' },
+  async run(questions, env) {
+    const model = requireChatSearcher('ircot', env);
+    const retriever = requireRetriever('ircot', env);
+    const k = env.k ?? PAPER_SCALE.naiveRagK;
+    const first = await retriever.search([...questions], k);
+    const runs: IrcotRun[] = questions.map((question, i) => {
       const retrieved = (first[i] ?? []).map(toRetrievedDoc);
-      return { question, docs: [...retrieved], thoughts: [] as string[], turns: [turnRecord({ action: 'search', query: question, retrieved })] as Turn[], done: false };
+      return { question, docs: [...retrieved], thoughts: [], turns: [turnRecord({ action: 'search', query: question, retrieved })], done: false };
     });
-    for (let step = 0; step < MAX_STEPS; step++) {
-      const active = runs.filter((r) => !r.done);
-      if (active.length === 0) break;
-      const outs = await generateContinuations(model, active.map((r) => ({ prompt: ircotPrompt(r.question, r.docs, r.thoughts), continuation: '' })), { ...options, template: undefined }, step, 64);
-      const sentences = active.map((_, j) => firstSentence(outs[j]?.text ?? ''));
-      const searching = sentences.flatMap((s, j) => (s !== '' && !/answer is/i.test(s) ? [j] : []));
-      const hits = searching.length ? await options.retriever.search(searching.map((j) => sentences[j] ?? ''), k) : [];
-      active.forEach((run, j) => {
-        const out = outs[j] ?? { text: '', finishReason: 'none' as const, tokens: 0, issues: [] };
-        const sentence = sentences[j] ?? '';
-        const n = searching.indexOf(j);
-        const issues = [...out.issues];
-        if (sentence === '') issues.push({ turn: step, code: 'empty-sentence', message: 'the model wrote no reasoning sentence' });
-        const known = new Set(run.docs.map((d) => d.id));
-        const retrieved = n >= 0 ? (hits[n] ?? []).map(toRetrievedDoc) : [];
-        for (const doc of retrieved) if (!known.has(doc.id) && run.docs.length < MAX_DOCS) run.docs.push(doc);
-        run.thoughts.push(sentence);
-        run.turns.push(turnRecord({ output: out.text, response: sentence, action: n >= 0 ? 'search' : 'answer', query: n >= 0 ? sentence : null, retrieved, finishReason: out.finishReason, tokens: out.tokens, issues }));
-        if (n < 0) run.done = true;
-      });
-    }
+    await runTurns(runs, ircotProtocol(model, env.sampling ?? {}), { turns: MAX_STEPS, retriever, k });
     return runs.map((run) => {
       const last = run.thoughts.at(-1) ?? '';
       const answer = /answer is:?\s*(.*)$/i.exec(last)?.[1]?.replace(/\.$/, '').trim() ?? null;

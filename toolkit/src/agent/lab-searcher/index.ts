@@ -1,4 +1,5 @@
-/** The lab searcher: its architecture, the compact prompt it reads, its policy over a `TransformerLM`, and the directory format that makes it an evaluation method. */
+/** The lab searcher: its architecture, the compact prompt it reads, its policy over a `TransformerLM`, its directory loaded in process, and that directory as a method. */
 export { LmSearcherPolicy, flattenRecord, type LmSearcherOptions, type SearcherTokens } from './lm-policy.js';
 export { LAB_SEARCHER_CONFIG, labSearcherPrompt } from './lab-searcher.js';
-export { labSearcherMethod, readLabSearcherInfo, writeLabSearcherInfo, LAB_SEARCHER_INFO_FILE, type LabSearcherInfo, type LabSearcherMethodOptions } from './method.js';
+export { LAB_SEARCHER_INFO_FILE, readLabSearcherInfo, writeLabSearcherInfo, loadLabSearcher, isLabSearcher, runLabSearcher, type LabSearcher, type LabSearcherInfo, type RunLabSearcherOptions } from './loaded.js';
+export { labSearcherMethod, type LabSearcherMethodOptions } from './method.js';

@@ -1,85 +1,49 @@
 /**
- * A trained lab searcher (a directory `trainLabSearcher` wrote: `searcher/`, `sft/`, or the shipped
- * `datasets/models/lab-searcher`) as an evaluation method: the s3 loop with the lab prompt, greedy,
- * in process, so `runEvaluation` scores it beside naive RAG and the scripted searcher with the same
- * generator. The model loads once and serves every batch; `dispose()` frees it.
+ * A trained lab searcher directory as a method of its own name, e.g. to score a warm start and
+ * its RL successor side by side (`s3 (SFT)`, `s3 (RL)`). The registry's `s3` method runs a lab
+ * searcher too when its environment's searcher is one; this wrapper carries its model itself, so
+ * it needs only a retriever. The model loads once and serves every batch; `dispose()` frees it.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { LAB_SCALE } from '../../config/index.js';
-import { runSearchLoop } from '../searcher/loop.js';
-import { readJsonFile } from '../../core/json-file.js';
-import type { EvalMethod } from '../../eval/methods.js';
-import { loadCausalLM } from '../../models/lm/index.js';
-import { loadTokenizer } from '../../models/tokenizer/index.js';
-import { labSearcherPrompt } from './lab-searcher.js';
-import { LmSearcherPolicy } from './lm-policy.js';
+import type { Method } from '../method.js';
+import { requireRetriever } from '../method.js';
+import { loadLabSearcher, runLabSearcher } from './loaded.js';
 
-/** `s3lab.json` in a lab searcher's directory: which prompt it reads and the settings it was trained with. */
-export const LAB_SEARCHER_INFO_FILE = 's3lab.json';
-const labSearcherInfoSchema = z.object({ searcher: z.literal('lab'), preset: z.string().min(1), initialDocs: z.number().int().min(1) });
-export type LabSearcherInfo = z.output<typeof labSearcherInfoSchema>;
-
-/** The directory's lab-searcher description, or undefined when it has none (e.g. a chat model). */
-export async function readLabSearcherInfo(dir: string): Promise<LabSearcherInfo | undefined> {
-  return readJsonFile(join(dir, LAB_SEARCHER_INFO_FILE), labSearcherInfoSchema).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOTDIR') return undefined;
-    throw error;
-  });
-}
-
-/** Writes `s3lab.json` so that `s3lab eval --searcher DIR` and {@link labSearcherMethod} know the directory. */
-export async function writeLabSearcherInfo(dir: string, info: Omit<LabSearcherInfo, 'searcher'>): Promise<void> {
-  await writeFile(join(dir, LAB_SEARCHER_INFO_FILE), `${JSON.stringify({ searcher: 'lab', ...info }, null, 2)}\n`);
-}
+export { LAB_SEARCHER_INFO_FILE, readLabSearcherInfo, writeLabSearcherInfo, type LabSearcherInfo } from './loaded.js';
 
 export interface LabSearcherMethodOptions {
-  /** The searcher's directory (config.json, model.safetensors, tokenizer.json). */
+  /** The searcher's directory (config.json, model.safetensors, tokenizer.json, s3lab.json). */
   dir: string;
   /** The method's name in tables (default `s3`). */
   name?: string;
-  /** Searcher preset (default 8-3-3, the lab run's). */
+  /** Searcher preset (default: the directory's `s3lab.json`, else 8-3-3, the lab run's). */
   preset?: string;
-  /** Initial search results in the prompt (default 3, the lab run's). */
+  /** Initial search results in the prompt (default: the directory's, else 3, the lab run's). */
   initialDocs?: number;
   /** Most tokens per searcher turn (default 192, the lab run's). */
   maxTokens?: number;
+  /** Default: the environment's `retrieverKind`, else `bm25`. */
   retrieverKind?: 'dense' | 'bm25';
 }
 
 /**
  * @example
  * ```ts
- * const s3 = await labSearcherMethod({ dir: 'datasets/models/lab-searcher' });
- * const { summary } = await runEvaluation({ methods: ['naive-rag', s3], questions, generator, retriever, out: 'out/eval' });
- * s3.dispose();
+ * const rl = await labSearcherMethod({ dir: 'datasets/models/lab-searcher', name: 's3 (RL)' });
+ * const { summary } = await runEvaluation({ methods: ['naive-rag', rl], questions, generator, retriever, out: 'out/eval' });
+ * rl.dispose();
  * ```
  */
-export async function labSearcherMethod(options: LabSearcherMethodOptions): Promise<EvalMethod & { dispose(): void }> {
-  const [lm, tokenizer] = await Promise.all([loadCausalLM(options.dir), loadTokenizer(options.dir)]);
+export async function labSearcherMethod(options: LabSearcherMethodOptions): Promise<Method & { dispose(): void }> {
+  const searcher = await loadLabSearcher(options.dir);
   const name = options.name ?? 's3';
   return {
     name,
-    description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? LAB_SCALE.searchPreset})`,
-    needsRetriever: true,
-    async run(questions, context) {
-      if (!context.retriever) throw new Error(`${name} needs a retriever`);
-      const policy = new LmSearcherPolicy(lm, tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? LAB_SCALE.searcherMaxTokens }, name);
-      const trajectories = await runSearchLoop({
-        retriever: context.retriever, preset: options.preset ?? LAB_SCALE.searchPreset, initialDocs: options.initialDocs ?? LAB_SCALE.initialDocs,
-        retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
-        questions: questions.map((q) => q.question), policy, method: name,
-      });
-      return trajectories.map((t, i) => ({
-        question: t.question,
-        goldenAnswers: (questions[i] as (typeof questions)[number]).golden_answers,
-        context: t.context,
-        documents: t.counts.documents,
-        searcherTokens: t.counts.searcherTokens,
-        turns: t.counts.turns,
-      }));
-    },
-    dispose: () => lm.dispose(),
+    description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? searcher.info?.preset ?? 'of the lab scale'})`,
+    needs: { retriever: true, searcher: false },
+    run: async (questions, env) => runLabSearcher(searcher, questions, {
+      retriever: requireRetriever(name, env), method: name, preset: options.preset, initialDocs: options.initialDocs,
+      maxTokens: options.maxTokens, retrieverKind: options.retrieverKind ?? env.retrieverKind,
+    }),
+    dispose: () => searcher.dispose(),
   };
 }

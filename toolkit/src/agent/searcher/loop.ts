@@ -11,13 +11,14 @@
 import { PAPER_SCALE } from '../../config/index.js';
 import type { ChatModel } from '../../llm/types.js';
 import type { Retriever } from '../../retrieval/types.js';
-import { formatDocLines, informationObservation, toRetrievedDoc, type RetrievedDoc } from '../doc-lines.js';
+import { formatDocLines, informationObservation, toRetrievedDoc } from '../doc-lines.js';
 import { resolvePreset, type SearcherPreset } from '../presets.js';
 import { extractSelectedDocs, formatGeneratorContext, transcriptAfterStartMarker } from '../selected-docs.js';
 import type { Trajectory, Turn } from '../trajectory.js';
+import { runTurns, type TurnProtocol } from '../turns.js';
 import { INVALID_ACTION_FEEDBACK } from './environment.js';
-import { parseSearcherResponse } from './parse.js';
-import { modelPolicy, type ModelPolicyOptions, type SearcherPolicy, type SearcherState } from './policy.js';
+import { parseSearcherResponse, type ParsedSearcherResponse } from './parse.js';
+import { modelPolicy, type ModelPolicyOptions, type PolicyOutput, type SearcherPolicy, type SearcherState } from './policy.js';
 import { buildSearcherPrompt, type SearcherPromptOptions } from './prompt.js';
 
 export interface SearchLoopOptions {
@@ -47,9 +48,60 @@ interface Running {
   done: boolean;
 }
 
+interface ParsedTurn {
+  out: PolicyOutput;
+  parse: ParsedSearcherResponse;
+}
+
+/**
+ * The s3 environment as a turn protocol: the policy writes, the parser reads, a query is answered
+ * with `<information>`, a response with neither query nor completion gets the feedback; the last
+ * turn (after `maxTurns` searches) only records, its query is not run.
+ */
+function s3Protocol(policy: SearcherPolicy, preset: SearcherPreset, maxSelectableId: number): TurnProtocol<Running, PolicyOutput, ParsedTurn> {
+  const isFinal = (turn: number): boolean => turn === preset.maxTurns;
+  return {
+    generate: (active, turn) => policy.act(active.map((r) => ({ ...r.state, turns: r.turns, final: isFinal(turn) })), turn),
+    parse: (_run, output, turn) => {
+      const out = output ?? { text: '', finishReason: 'none' as const, tokens: 0, issues: [{ turn, code: 'model-error', message: 'no output' }] };
+      return { out, parse: parseSearcherResponse(out.text, { maxSelectableId, keptPerTurn: preset.keptPerTurn, turn }) };
+    },
+    query: ({ parse }, turn) => (!isFinal(turn) && parse.action === 'search' ? (parse.query ?? '') : null),
+    apply: (run, { parsed: { out, parse }, retrieved }, turn) => {
+      const issues = [...out.issues, ...parse.issues];
+      if (out.finishReason === 'length') issues.push({ turn, code: 'max-tokens', message: 'the response hit the token limit' });
+      let observation = '';
+      if (isFinal(turn)) {
+        run.done = true;
+        if (parse.action === 'search') issues.push({ turn, code: 'turn-limit', message: 'the search turns are used up; this query is not run' });
+      } else if (parse.action === 'complete') {
+        run.done = true;
+      } else if (parse.action === 'search') {
+        observation = informationObservation(retrieved);
+      } else {
+        observation = INVALID_ACTION_FEEDBACK;
+      }
+      run.turns.push({
+        output: out.text,
+        response: parse.response,
+        observation,
+        action: parse.action,
+        query: parse.query,
+        retrieved,
+        selectedIds: parse.selectedIds,
+        searchComplete: parse.searchComplete,
+        finishReason: out.finishReason,
+        tokens: out.tokens,
+        issues,
+      });
+      run.state.continuation += parse.response + observation;
+    },
+  };
+}
+
 /**
  * Runs a policy through the s3 environment for every question; turn k of all active questions is
- * one `policy.act` call and one `retriever.search` call.
+ * one `policy.act` call and one `retriever.search` call (see `runTurns`).
  *
  * @example
  * ```ts
@@ -74,52 +126,8 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
     return { state: { id: i, question, prompt, continuation: '', initialDocs, turns: [], preset, final: false }, turns: [], done: false };
   });
 
-  for (let turn = 0; turn <= preset.maxTurns; turn++) {
-    const active = runs.filter((r) => !r.done);
-    if (active.length === 0) break;
-    const final = turn === preset.maxTurns;
-    const outputs = await policy.act(active.map((r) => ({ ...r.state, turns: r.turns, final })), turn);
-
-    const parsed = active.map((_, j) => {
-      const out = outputs[j] ?? { text: '', finishReason: 'none' as const, tokens: 0, issues: [{ turn, code: 'model-error', message: 'no output' }] };
-      return { out, parse: parseSearcherResponse(out.text, { maxSelectableId, keptPerTurn: preset.keptPerTurn, turn }) };
-    });
-    const searching = final ? [] : parsed.flatMap(({ parse }, j) => (parse.action === 'search' ? [j] : []));
-    const hits = searching.length ? await retriever.search(searching.map((j) => parsed[j]?.parse.query ?? ''), preset.docsPerTurn) : [];
-    const retrievedOf = new Map<number, RetrievedDoc[]>(searching.map((j, n) => [j, (hits[n] ?? []).map(toRetrievedDoc)]));
-
-    active.forEach((run, j) => {
-      const { out, parse } = parsed[j] as (typeof parsed)[number];
-      const issues = [...out.issues, ...parse.issues];
-      if (out.finishReason === 'length') issues.push({ turn, code: 'max-tokens', message: 'the response hit the token limit' });
-      const retrieved = retrievedOf.get(j) ?? [];
-      let observation = '';
-      if (final) {
-        run.done = true;
-        if (parse.action === 'search') issues.push({ turn, code: 'turn-limit', message: 'the search turns are used up; this query is not run' });
-      } else if (parse.action === 'complete') {
-        run.done = true;
-      } else if (parse.action === 'search') {
-        observation = informationObservation(retrieved);
-      } else {
-        observation = INVALID_ACTION_FEEDBACK;
-      }
-      run.turns.push({
-        output: out.text,
-        response: parse.response,
-        observation,
-        action: parse.action,
-        query: parse.query,
-        retrieved,
-        selectedIds: parse.selectedIds,
-        searchComplete: parse.searchComplete,
-        finishReason: out.finishReason,
-        tokens: out.tokens,
-        issues,
-      });
-      run.state.continuation += parse.response + observation;
-    });
-  }
+  // maxTurns search turns, then one more response for those still active.
+  await runTurns(runs, s3Protocol(policy, preset, maxSelectableId), { turns: preset.maxTurns + 1, retriever, k: preset.docsPerTurn });
 
   return runs.map((run) => {
     const transcript = run.state.prompt + run.state.continuation;

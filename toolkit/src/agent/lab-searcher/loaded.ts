@@ -1,0 +1,130 @@
+/**
+ * A trained lab searcher directory (`trainLabSearcher` writes one: `searcher/`, `sft/`, or the
+ * shipped `datasets/models/lab-searcher`) loaded in process, and the s3 loop it runs: the lab
+ * prompt, greedy, `LmSearcherPolicy` over its `TransformerLM`. The `s3` method runs it when the
+ * searcher it is given is a lab searcher; `labSearcherMethod` wraps one as a method of its own name.
+ * `s3lab.json` in the directory says it is one, with the preset and initial documents it was
+ * trained with.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LAB_SCALE } from '../../config/index.js';
+import { readJsonFile } from '../../core/json-file.js';
+import { loadCausalLM, type TransformerLM } from '../../models/lm/index.js';
+import { loadTokenizer, type TextTokenizer } from '../../models/tokenizer/index.js';
+import type { Retriever } from '../../retrieval/types.js';
+import { runSearchLoop } from '../searcher/loop.js';
+import type { Trajectory } from '../trajectory.js';
+import { labSearcherPrompt } from './lab-searcher.js';
+import { LmSearcherPolicy } from './lm-policy.js';
+
+/** `s3lab.json` in a lab searcher's directory: which prompt it reads and the settings it was trained with. */
+export const LAB_SEARCHER_INFO_FILE = 's3lab.json';
+const labSearcherInfoSchema = z.object({ searcher: z.literal('lab'), preset: z.string().min(1), initialDocs: z.number().int().min(1) });
+export type LabSearcherInfo = z.output<typeof labSearcherInfoSchema>;
+
+/**
+ * The directory's lab-searcher description, or undefined when it has none (e.g. a chat model).
+ *
+ * @example
+ * ```ts
+ * (await readLabSearcherInfo('datasets/models/lab-searcher'))?.preset; // '8-3-3'
+ * ```
+ */
+export async function readLabSearcherInfo(dir: string): Promise<LabSearcherInfo | undefined> {
+  return readJsonFile(join(dir, LAB_SEARCHER_INFO_FILE), labSearcherInfoSchema).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOTDIR') return undefined;
+    throw error;
+  });
+}
+
+/**
+ * Writes `s3lab.json` so that `s3lab eval --searcher DIR` and {@link loadLabSearcher} know the directory.
+ *
+ * @example
+ * ```ts
+ * await writeLabSearcherInfo('out/lab-run/searcher', { preset: '8-3-3', initialDocs: 3 });
+ * ```
+ */
+export async function writeLabSearcherInfo(dir: string, info: Omit<LabSearcherInfo, 'searcher'>): Promise<void> {
+  await writeFile(join(dir, LAB_SEARCHER_INFO_FILE), `${JSON.stringify({ searcher: 'lab', ...info }, null, 2)}\n`);
+}
+
+/** A lab searcher in memory; `dispose()` frees its weights. */
+export interface LabSearcher {
+  readonly kind: 'lab-searcher';
+  /** The directory it was loaded from (also its name in logs). */
+  readonly dir: string;
+  readonly name: string;
+  /** Its `s3lab.json`, when the directory has one. */
+  readonly info: LabSearcherInfo | undefined;
+  readonly lm: TransformerLM;
+  readonly tokenizer: TextTokenizer;
+  dispose(): void;
+}
+
+/**
+ * Loads the model and tokenizer of a lab searcher directory once; every run reuses them. `info`
+ * replaces its `s3lab.json`, and `tokenizerDir` names the tokenizer when the directory holds only
+ * weights (a training checkpoint).
+ *
+ * @example
+ * ```ts
+ * const searcher = await loadLabSearcher('datasets/models/lab-searcher');
+ * const trajectories = await runLabSearcher(searcher, ['Who founded Cuga Records?'], { retriever });
+ * searcher.dispose();
+ * ```
+ */
+export async function loadLabSearcher(dir: string, info?: LabSearcherInfo, tokenizerDir = dir): Promise<LabSearcher> {
+  const [lm, tokenizer, read] = await Promise.all([loadCausalLM(dir), loadTokenizer(tokenizerDir), info ? Promise.resolve(info) : readLabSearcherInfo(dir)]);
+  return { kind: 'lab-searcher', dir, name: dir, info: read, lm, tokenizer, dispose: () => lm.dispose() };
+}
+
+/**
+ * Whether a searcher is a loaded lab searcher (else it is a `ChatModel`).
+ *
+ * @example
+ * ```ts
+ * isLabSearcher(await loadLabSearcher('datasets/models/lab-searcher')); // true
+ * ```
+ */
+export function isLabSearcher(searcher: unknown): searcher is LabSearcher {
+  return typeof searcher === 'object' && searcher !== null && (searcher as { kind?: unknown }).kind === 'lab-searcher';
+}
+
+export interface RunLabSearcherOptions {
+  retriever: Retriever;
+  /** Searcher preset (default: the directory's `s3lab.json`, else the lab scale's 8-3-3). */
+  preset?: string;
+  /** Initial search results in the prompt (default: the directory's, else the lab scale's 3). */
+  initialDocs?: number;
+  /** Most tokens per searcher turn (default 192, the lab scale's). */
+  maxTokens?: number;
+  /** Default `bm25` (the lab world's index). */
+  retrieverKind?: 'dense' | 'bm25';
+  /** Method name in the trajectories and the policy's name (default `s3`). */
+  method?: string;
+}
+
+/**
+ * The s3 loop with the lab prompt and a greedy `LmSearcherPolicy` (one policy per call: it keeps
+ * the token records of this call's runs).
+ *
+ * @example
+ * ```ts
+ * const [t] = await runLabSearcher(searcher, ['Who founded Cuga Records?'], { retriever, preset: '8-3-3' });
+ * console.log(t!.context);
+ * ```
+ */
+export function runLabSearcher(searcher: LabSearcher, questions: readonly string[], options: RunLabSearcherOptions): Promise<Trajectory[]> {
+  const method = options.method ?? 's3';
+  const policy = new LmSearcherPolicy(searcher.lm, searcher.tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? LAB_SCALE.searcherMaxTokens }, method);
+  return runSearchLoop({
+    retriever: options.retriever,
+    preset: options.preset ?? searcher.info?.preset ?? LAB_SCALE.searchPreset,
+    initialDocs: options.initialDocs ?? searcher.info?.initialDocs ?? LAB_SCALE.initialDocs,
+    retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
+    questions, policy, method,
+  });
+}
