@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The one entry point behind `npm start`, `npm test` and `npm run bench`.
 // Each of them must work on a fresh clone with nothing but Node installed, so this script
-// first does the whole set-up (npm dependencies, Debian packages, the TypeScript build),
-// skipping every step that is already up to date, and then runs the job.
+// first does the whole set-up (Debian packages, npm dependencies, the TypeScript build),
+// skipping every step that is already up to date, and then runs the job. Each job asks only for
+// the Debian packages it uses; as root it installs them, any other user is told the one
+// `sudo apt-get install` command to run.
 // Plain JavaScript on purpose: it has to run before anything is installed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,8 +25,9 @@ if (!(job in jobs)) {
 }
 
 checkNode();
-installNpmDependencies();
+// Debian packages first: a user who must install some with sudo learns it before a long npm install.
 installSystemPackages();
+installNpmDependencies();
 // The Node-API binding over libfaiss that dense retrieval loads (skipped when up to date).
 step('build native FAISS binding', 'node', ['toolkit/native/faiss/build.mjs']);
 step('build', 'node', [TSC, '-b']);
@@ -72,6 +75,9 @@ function checkNode() {
  * `npm install` (which follows package-lock.json) when node_modules is missing or was installed
  * from another lock file (a hash marks what was installed). Not `npm ci`: npm 11 leaves other
  * platforms' optional packages (DuckDB's bindings) out of the lock and then refuses `npm ci`.
+ * Dependencies' install scripts run as package.json's `allowScripts` says: onnxruntime-node's is
+ * denied, since all it does is download CUDA providers (from NuGet, not npm) that the CPU build
+ * never loads; its CPU binaries ship inside the npm package.
  */
 function installNpmDependencies() {
   const lock = readFileSync(join(root, 'package-lock.json'));
@@ -83,20 +89,41 @@ function installNpmDependencies() {
 }
 
 /**
- * Debian packages the project needs (scripts/system-packages.json says which, and why).
- * As root they are installed with apt-get; otherwise the one command to run is printed.
- * `benchPackages` (peers only benchmarks use, such as PyTorch) are added for the bench job alone,
- * so that `npm start` and `npm test` do not pay for a large install they never use.
+ * The Debian packages this job needs (scripts/system-packages.json says which job needs which,
+ * and why): those of `start` for every job (the FAISS binding's compiler and library), plus the
+ * job's own (the test peers for `npm test`, the benchmark peers for `npm run bench`), so that
+ * `npm start` never asks for a browser or a JDK it does not use.
+ * As root the missing ones are installed with apt-get. Any other user gets the one
+ * `sudo apt-get install` command that installs them, and the job stops: it cannot run without them.
+ * Inside a conda environment (CONDA_PREFIX) the packages conda stands in for (faiss-cpu,
+ * cxx-compiler, … from environment.yml) are not asked for; without dpkg (not Debian) the check is
+ * skipped and the FAISS build says what it cannot find.
  */
 function installSystemPackages() {
-  const { packages, benchPackages = {} } = JSON.parse(readFileSync(join(root, 'scripts', 'system-packages.json'), 'utf8'));
-  const names = Object.keys(job === 'bench' ? { ...packages, ...benchPackages } : packages);
-  const missing = names.filter((name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' })
-    .stdout?.includes('install ok installed') !== true);
+  const { packages } = JSON.parse(readFileSync(join(root, 'scripts', 'system-packages.json'), 'utf8'));
+  const conda = process.env.CONDA_PREFIX;
+  const needed = Object.entries(packages)
+    .filter(([, info]) => info.jobs.includes('start') || info.jobs.includes(job))
+    .filter(([, info]) => !(conda && info.conda))
+    .map(([name]) => name);
+  if (needed.length === 0) return;
+  // One dpkg-query for all: a line "NAME STATUS" per package dpkg knows (unknown ones only on stderr).
+  const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...needed], { encoding: 'utf8' });
+  if (query.error) {
+    console.log(`\n▶ Debian packages: not checked (no dpkg-query: not a Debian-based system). Needed for ${job}: ${needed.join(', ')} or their equivalents (scripts/system-packages.json)`);
+    return;
+  }
+  const installed = new Set(query.stdout.split('\n').filter((line) => line.endsWith(' install ok installed')).map((line) => line.split(' ')[0]));
+  const missing = needed.filter((name) => !installed.has(name));
   if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) fail(`missing Debian packages: ${missing.join(', ')}. Run as root:\n  ${command}`);
-  step('install Debian packages', 'sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${command}`]);
+  const install = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    const npmCommand = job === 'bench' ? 'npm run bench' : `npm ${job}`;
+    fail(`${npmCommand} needs ${missing.length} Debian package(s) that are not installed: ${missing.join(', ')} (scripts/system-packages.json says why).\n`
+      + `Install them (as a user who may use sudo), then run ${npmCommand} again:\n\n  sudo ${install}\n\n`
+      + 'If apt-get cannot find a package, run `sudo apt-get update` first.');
+  }
+  step('install Debian packages', 'sh', ['-c', `export DEBIAN_FRONTEND=noninteractive && apt-get update && ${install}`]);
 }
 
 function step(name, command, args, { last = false } = {}) {

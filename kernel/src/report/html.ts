@@ -7,14 +7,20 @@
  * JSON (the bundle's own HTML fallback, which may carry another copy of plotly.js, is skipped),
  * then HTML, PNG/SVG images, Markdown, and text.
  *
+ * Code is read as in a notebook: TypeScript cells are highlighted (highlight.js, its GitHub theme
+ * inlined as CSS) and long lines wrap instead of hiding behind a scroll bar, so a printed or
+ * screenshotted report shows all of every line.
+ *
  * @example
  * ```ts
  * await writeFile('out/00-quickstart.html', renderReport(await readNotebook('out/00-quickstart.ipynb'), { title: '00-quickstart' }));
  * ```
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { escapeHtml, PLOTLY_MIME, plotlyDrawScript, plotlyLibrarySource, type Figure } from '@s3lab/toolkit';
 import { cellSource, type Cell, type Notebook, type Output } from '../notebook/ipynb.js';
-import { markdownToHtml } from './markdown.js';
+import { highlightCode, markdownToHtml } from './markdown.js';
 
 export interface ReportOptions {
   title: string;
@@ -22,8 +28,9 @@ export interface ReportOptions {
 
 const STYLE = `
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #1d1d1f; }
-pre { background: #f6f8fa; padding: .6em .8em; overflow-x: auto; border-radius: 4px; font-size: 13px; }
+pre { background: #f6f8fa; padding: .6em .8em; border-radius: 4px; font-size: 13px; white-space: pre-wrap; overflow-wrap: anywhere; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; }
+pre code.hljs { display: inline; padding: 0; overflow-x: visible; background: none; }
 .cell { margin: 1.2em 0; }
 .code .source { border-left: 3px solid #4a7dbb; }
 .code .label { color: #888; font-size: 12px; font-family: ui-monospace, monospace; }
@@ -49,7 +56,7 @@ export function renderReport(notebook: Notebook, options: ReportOptions): string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)}</title>
-<style>${STYLE}</style>
+<style>${highlightStyle()}${STYLE}</style>
 ${hasPlot ? `<script type="text/javascript">${plotlyLibrarySource()}</script>` : ''}
 </head>
 <body>
@@ -84,7 +91,7 @@ function renderCell(cell: Cell, index: number, plotId: () => string): string {
   const timing = (cell.metadata.s3lab as { seconds?: number } | undefined)?.seconds;
   const label = `In [${cell.execution_count ?? ' '}] · cell ${index}${timing !== undefined ? ` · ${timing.toFixed(2)} s` : ''}`;
   const outputs = (cell.outputs ?? []).map((output) => `<div class="output ${output.output_type === 'stream' ? output.name : output.output_type}">${renderOutput(output, plotId)}</div>`).join('\n');
-  return `<div class="cell code"><div class="label">${escapeHtml(label)}</div><pre class="source"><code class="language-typescript">${escapeHtml(source)}</code></pre>\n${outputs}</div>`;
+  return `<div class="cell code"><div class="label">${escapeHtml(label)}</div><pre class="source"><code class="hljs language-typescript">${highlightCode(source, 'typescript')}</code></pre>\n${outputs}</div>`;
 }
 
 function renderOutput(output: Output, plotId: () => string): string {
@@ -103,6 +110,18 @@ function renderOutput(output: Output, plotId: () => string): string {
   if (typeof data['text/markdown'] === 'string') return markdownToHtml(data['text/markdown']);
   const text = data['text/plain'];
   return `<pre>${escapeHtml(typeof text === 'string' ? text : JSON.stringify(text, null, 2))}</pre>`;
+}
+
+let theme: string | undefined;
+
+/**
+ * highlight.js's GitHub theme (1.3 kB), read from the package once and inlined: the report has
+ * no network. It comes before the report's own style, which overrides its block layout of
+ * `pre code.hljs` (its `overflow-x: auto` would bring back the scroll bar).
+ */
+function highlightStyle(): string {
+  theme ??= readFileSync(createRequire(import.meta.url).resolve('highlight.js/styles/github.min.css'), 'utf8');
+  return theme;
 }
 
 function stripAnsi(text: string): string {

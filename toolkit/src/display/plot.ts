@@ -11,21 +11,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BundleContext, Displayable, MimeBundle } from './mime.js';
-import { plotlyDrawScript, plotlyLibrarySource, type Figure } from './plotly.js';
+import { plotlyDrawScript, plotlyLibrarySource, withTitleClearOfToolbar, type Figure } from './plotly.js';
 import { formatTable, type Row } from '../core/text-table.js';
 
 export type { Figure, PlotTrace } from './plotly.js';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
-/** A figure to `display`. */
+/**
+ * A figure to `display`. Its title is moved clear of plotly's toolbar (`withTitleClearOfToolbar`)
+ * in the figure itself, so JupyterLab's plotly renderer, which draws the JSON, shows it clear too.
+ */
 export function plot(figure: Figure): Displayable & { figure: Figure } {
+  const shown = withTitleClearOfToolbar(figure);
   return {
-    figure,
+    figure: shown,
     toMimeBundle: (context: BundleContext): MimeBundle => ({
-      [PLOTLY_MIME]: figure,
-      'text/html': plotHtml(figure, context.embedPlotly),
-      'text/plain': plotText(figure),
+      [PLOTLY_MIME]: shown,
+      'text/html': plotHtml(shown, context.embedPlotly),
+      'text/plain': plotText(shown),
     }),
   };
 }
@@ -72,9 +76,9 @@ export interface BarChartOptions {
   yRange?: [number, number];
 }
 
-/** A grouped bar chart figure. */
+/** A grouped bar chart figure, its title (if any) already clear of plotly's toolbar. */
 export function barChart(options: BarChartOptions): Figure {
-  return {
+  return withTitleClearOfToolbar({
     data: Object.entries(options.series).map(([name, values]) => ({ type: 'bar', name, x: [...options.categories], y: [...values] })),
     layout: {
       ...(options.title ? { title: { text: options.title } } : {}),
@@ -85,5 +89,5 @@ export function barChart(options: BarChartOptions): Figure {
       height: 420,
     },
     config: { responsive: true, displaylogo: false },
-  };
+  });
 }

@@ -40,12 +40,49 @@ export function scriptJson(value: unknown): string {
 }
 
 /**
+ * Space above the plot area, in px, when the figure has a title: plotly's modebar (its toolbar,
+ * about 26 px tall at the top right) takes the top, the title sits below it. 70 leaves the
+ * toolbar (2–28 px) clear of a one-line title (16 px font, 12 px pad) on any width.
+ */
+const TITLED_TOP_MARGIN = 70;
+/** Extra top margin per additional title line (`<br>` in the text). */
+const TITLE_LINE_PX = 22;
+
+/**
+ * The figure with its title clear of plotly's toolbar. By default plotly centres the title in the
+ * top margin, which is where the toolbar appears (always in a report, on hover in JupyterLab),
+ * so a long title runs under it. Here the title sits on top of the plot area instead
+ * (`yref: 'paper'`, anchored at its bottom) and the top margin grows to leave the toolbar its own
+ * strip. A title the figure already places (`y`, `yref` or `yanchor` set) is left as it is.
+ */
+export function withTitleClearOfToolbar(figure: Figure): Figure {
+  const layout = figure.layout ?? {};
+  const raw = layout.title;
+  const title = typeof raw === 'string' ? { text: raw } : typeof raw === 'object' && raw !== null ? raw as Record<string, unknown> : undefined;
+  if (!title || typeof title.text !== 'string' || title.text.trim() === '') return figure;
+  if ('y' in title || 'yref' in title || 'yanchor' in title) return figure;
+  const lines = title.text.split(/<br\s*\/?>/iu).length;
+  const margin = typeof layout.margin === 'object' && layout.margin !== null ? layout.margin as Record<string, unknown> : {};
+  // Plotly's own default top margin is 100 px: a figure that sets none keeps it.
+  const top = typeof margin.t === 'number' ? margin.t : 100;
+  return {
+    ...figure,
+    layout: {
+      ...layout,
+      title: { ...title, yref: 'paper', y: 1, yanchor: 'bottom', pad: { b: 12 } },
+      margin: { ...margin, t: Math.max(top, TITLED_TOP_MARGIN + TITLE_LINE_PX * (lines - 1)) },
+    },
+  };
+}
+
+/**
  * JavaScript that draws `figure` into the element `id` once `window.Plotly` exists (the library
  * may come in a later script of the same page), and says so in the element if it never does.
+ * The title is moved clear of the toolbar first (`withTitleClearOfToolbar`).
  */
 export function plotlyDrawScript(id: string, figure: Figure): string {
   return `(function () {
-  var figure = ${scriptJson(figure)}, started = Date.now();
+  var figure = ${scriptJson(withTitleClearOfToolbar(figure))}, started = Date.now();
   function draw() {
     var el = document.getElementById(${scriptJson(id)});
     if (!el) return;
