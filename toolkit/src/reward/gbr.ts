@@ -16,7 +16,8 @@ import { z } from 'zod';
 import type { ChatModel } from '../llm/types.js';
 import type { RagCache } from './rag-cache.js';
 import { scoreContexts, type ScoredContext } from './score.js';
-import { REWARD_VARIANTS, rewardTrajectorySchema, type Reward, type RewardTrajectory, type RewardVariant } from './types.js';
+import { REWARD_VARIANTS, type RewardVariant } from '../config/index.js';
+import { rewardTrajectorySchema, type Reward, type RewardTrajectory } from './types.js';
 import { validateOptions } from '../core/validate.js';
 
 /**

@@ -1,7 +1,7 @@
 export { exactMatch, f1Score, spanMatch, hasAnswerTokens } from './metrics.js';
 export type { GoldenAnswers } from './metrics.js';
-export { REWARD_VARIANTS, rewardTrajectorySchema } from './types.js';
-export type { Reward, RewardTrajectory, RewardVariant } from './types.js';
+export { rewardTrajectorySchema } from './types.js';
+export type { Reward, RewardTrajectory } from './types.js';
 export { GENERATOR_SAMPLING, generatorMessages, extractAnswer, generateAnswers } from './generator.js';
 export type { GeneratorInput, GenerateAnswersOptions, GeneratedAnswer } from './generator.js';
 export { JUDGE_SAMPLING, judgeMessages, parseJudgeReply, judgeResponses } from './judge.js';

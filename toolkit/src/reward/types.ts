@@ -41,7 +41,6 @@ export const rewardTrajectorySchema = z.object({
   dataSource: z.string().optional(),
 });
 
-export { REWARD_VARIANTS, type RewardVariant } from '../config/index.js';
 
 /** Scores a batch of trajectories, one number each (DESIGN.md's `Reward.score`). */
 export interface Reward {
