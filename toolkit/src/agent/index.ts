@@ -16,11 +16,21 @@ export { replayTrajectory, trajectoryTranscript } from './replay.js';
 export type { Replay } from './replay.js';
 export { generateContinuations } from './model-call.js';
 export type { GenerationSettings, Generated } from './model-call.js';
-export * from './searcher/index.js';
+export {
+  buildSearcherPrompt, INVALID_ACTION_FEEDBACK, modelPolicy, parseSearcherResponse, runSearcher,
+  runSearchLoop, type ModelPolicyOptions, type ParsedSearcherResponse, type ParseSearcherOptions,
+  type PolicyOutput, type RunSearcherOptions, type SearcherAction, type SearcherPolicy,
+  type SearcherPromptOptions, type SearcherState, type SearchLoopOptions,
+} from './searcher/index.js';
 export { runScriptedSearcher, scriptedPolicy, followUpQuery, queryTag } from './scripted/scripted-searcher.js';
 export type { FollowUpQueryStyle, ScriptedSearcherOptions } from './scripted/scripted-searcher.js';
 export { properNames } from './scripted/names.js';
-export * from './baselines/index.js';
+export {
+  BEGIN_SEARCH_QUERY, BEGIN_SEARCH_RESULT, condensedNotes, cutAfterFirst, deepRetrieval,
+  deepRetrievalPrompt, END_SEARCH_QUERY, END_SEARCH_RESULT, firstSentence, generatorDocs, ircot,
+  ircotPrompt, naiveRag, noRetrieval, readRewrite, reasonInDocumentsPrompt, SEARCH_R1_FEEDBACK,
+  searchO1, searchO1Prompt, searchR1, searchR1Prompt,
+} from './baselines/index.js';
 export { requireRetriever, requireChatSearcher } from './method.js';
 export type { Method, MethodEnv, MethodNeeds, SearcherModel } from './method.js';
 export { registerMethod, unregisterMethod, getMethod, hasMethod, methodNames, listMethods } from './registry.js';
@@ -28,4 +38,9 @@ export { runTurns } from './turns.js';
 export type { TurnProtocol, TurnRun, TurnStep, RunTurnsOptions } from './turns.js';
 export { s3Searcher } from './searcher/method.js';
 export { scriptedSearcher } from './scripted/method.js';
-export * from './lab-searcher/index.js';
+export {
+  flattenRecord, isLabSearcher, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labSearcherMethod,
+  labSearcherPrompt, LmSearcherPolicy, loadLabSearcher, readLabSearcherInfo, runLabSearcher,
+  writeLabSearcherInfo, type LabSearcher, type LabSearcherInfo, type LabSearcherMethodOptions,
+  type LmSearcherOptions, type RunLabSearcherOptions, type SearcherTokens,
+} from './lab-searcher/index.js';

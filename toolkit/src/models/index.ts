@@ -18,7 +18,11 @@ export { loadTokenizer, type TextTokenizer, type TokenizedText, type TokenizerOp
 export { loadEncoder, meanPoolNormalize, DEFAULT_MAX_LENGTH, type Encoder, type EncoderOptions } from './encoder/index.js';
 export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_PREFIX } from './e5.js';
 export { ModelFileError } from './model-files.js';
-export * from './lm/index.js';
+export {
+  createCausalLM, loadCausalLM, maskedNll, padSequences, readSafetensors, readSafetensorsHeader,
+  tokenLogProbs, TransformerLM, writeSafetensors, type CausalLM, type GenerateOptions,
+  type LmConfig, type LmFamily, type LoadCausalLMOptions, type PaddedSequences, type StoredTensor,
+} from './lm/index.js';
 export { useTfjsBackend, TFJS_BACKENDS, ScaledAdam, type TfjsBackendName } from './tfjs/index.js';
 export { resolveDevice, deviceFromEnvironment, graphicsStackReport, S3LAB_DEVICES, type S3labDevice, type ResolvedDevice, type GpuAdapterDescription } from './tfjs/index.js';
 export {

@@ -22,5 +22,9 @@ export { PpoTrainer } from './ppo.js';
 export { GrpoTrainer } from './grpo.js';
 export { type RlStepMetrics, type SearcherTrainer, type SearcherTrainerOptions, type StepResult } from './step.js';
 export { microBatches } from './micro-batches.js';
-export * from './verl/index.js';
+export {
+  rewardItemSchema, RewardRequestError, RewardService, SERVED_REWARDS, startRewardServer,
+  type RewardItem, type RewardItemDetail, type RewardResult, type RewardServerOptions,
+  type RewardServiceOptions, type RunningRewardServer, type ServedReward,
+} from './verl/index.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, TRAINER_STATE_FILE, type CheckpointParts, type LoadedCheckpoint, type TrainerState } from './checkpoint.js';
