@@ -11,6 +11,7 @@
  * - `<important_info>` ids are every decimal number in the tag within 1..maxSelectableId.
  */
 import { stripLikePython } from '../../text/normalize.js';
+import { resolvePreset } from '../presets.js';
 import { selectedIds } from '../selected-docs.js';
 import type { Issue } from '../trajectory.js';
 
@@ -51,7 +52,7 @@ const TAGS = ['think', 'query', 'information', 'important_info', 'search_complet
  */
 export function parseSearcherResponse(output: string, options: ParseSearcherOptions = {}): ParsedSearcherResponse {
   const maxId = options.maxSelectableId ?? 8;
-  const kept = options.keptPerTurn ?? 3;
+  const kept = options.keptPerTurn ?? resolvePreset().keptPerTurn;
   const issues: Issue[] = [];
   const note = (code: string, message: string): void => {
     issues.push(options.turn === undefined ? { code, message } : { turn: options.turn, code, message });

@@ -7,6 +7,7 @@
  * byte: the reward code splits the text on that sentence.
  */
 import { stripLikePython } from '../../text/normalize.js';
+import { resolvePreset } from '../presets.js';
 import { SEARCHER_START_MARKER } from '../selected-docs.js';
 
 export interface SearcherPromptOptions {
@@ -29,7 +30,7 @@ export interface SearcherPromptOptions {
  * ```
  */
 export function buildSearcherPrompt(options: SearcherPromptOptions): string {
-  const kept = options.keptPerTurn ?? 3;
+  const kept = options.keptPerTurn ?? resolvePreset().keptPerTurn;
   let prompt = `You are a search copilot working for a separate answer-generation model. You are given a user's question and the results of an initial search. First decide whether those results already let the generation model answer.
 If they do, write <search_complete>True</search_complete> to say that enough information has been gathered.
 If they do not, help the generation model by searching in a loop of <query> -> <information> -> <important_info> -> <search_complete> -> <query> (while not complete) ..., gathering more relevant information.

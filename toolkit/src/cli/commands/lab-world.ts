@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { LAB_PATHS } from '../../config/index.js';
 import {
   compareFiles, describeFile, generateLabWorld, labWorldDataFiles, summarizeLabWorld, writeFilesAtomically,
 } from '../../data/index.js';
@@ -23,7 +24,7 @@ export function registerLabWorld(program: Command): void {
     .command('lab-world')
     .description('generate the lab world (corpus, train/dev/test questions, README, manifest) deterministically from a seed')
     .option('--seed <n>', 'random seed', '1')
-    .option('--out <dir>', 'output directory', 'datasets/lab')
+    .option('--out <dir>', 'output directory', LAB_PATHS.world)
     .option('--scale <x>', 'multiply every size (1 = about 20k passages and 3000/500/1000 questions)', '1')
     .option('-k, --k <n>', 'top-k of the BM25 rates written to the README', '3')
     .option('--check', 'regenerate in memory and compare with the files in --out instead of writing (exit 1 on any difference)')

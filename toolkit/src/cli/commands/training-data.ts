@@ -15,6 +15,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { PAPER_SCALE } from '../../config/index.js';
 import { formatDocLines, toRetrievedDoc } from '../../agent/doc-lines.js';
 import { resolvePreset } from '../../agent/presets.js';
 import { buildSearcherPrompt } from '../../agent/searcher/prompt.js';
@@ -124,7 +125,7 @@ Examples:
     .requiredOption('--retriever <url|dir|corpus>', 'retrieves each question\'s initial search results for its prompt (the retriever the searcher will use)')
     .option('--retriever-kind <kind>', 'dense or bm25: bm25 asks for Boolean queries in the prompt (default: the index\'s kind; dense for a server URL)')
     .requiredOption('--out <file>', 'the parquet file to write (atomically)')
-    .option('--preset <docs-turns-kept>', 'searcher preset: its third number is the documents kept per turn the prompt allows', '8-3-3')
+    .option('--preset <docs-turns-kept>', 'searcher preset: its third number is the documents kept per turn the prompt allows', PAPER_SCALE.searchPreset)
     .option('--initial-docs <n>', 'initial search results in each prompt (as the search loop\'s default)', '5')
     .option('--split <name>', 'extra_info.split of the rows', 'train')
     .option('--limit <n>', 'the first n questions only (before filtering)')

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { PAPER_SCALE } from '../../config/index.js';
 import { extractSelectedDocs, formatGeneratorContext, transcriptAfterStartMarker, SEARCHER_START_MARKER } from '../../agent/selected-docs.js';
 import type { ChatModel } from '../../llm/types.js';
 import type { Retriever } from '../../retrieval/types.js';
@@ -234,7 +235,7 @@ export class RewardService {
       for (const [dataSource, questions] of bySource) {
         const result = await precomputeRagCache({
           questions: [...questions.values()], retriever, generator: this.options.generator, judge: this.options.judge,
-          out: path, dataSource, k: settings?.k ?? 3, contextFormat: settings?.contextFormat ?? 'original', maxTokens: this.options.maxTokens,
+          out: path, dataSource, k: settings?.k ?? PAPER_SCALE.naiveRagK, contextFormat: settings?.contextFormat ?? 'original', maxTokens: this.options.maxTokens,
         });
         this.onTheFly += result.written;
       }
