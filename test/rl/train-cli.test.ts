@@ -49,11 +49,13 @@ describe('s3lab train', () => {
     assert.equal(report.evaluation.questions, 3);
     const metrics = (await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n');
     assert.equal(metrics.length, 1);
-    // The SFT searcher was evaluated in one worker thread, the RL searcher in two, each share in its own records.
-    const records = async (file: string): Promise<{ questionId: string }[]> => (await readFile(join(out, 'eval', file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { questionId: string });
-    assert.deepEqual((await records('sft.jsonl')).map((r) => r.questionId), ['test_0', 'test_1', 'test_2']);
-    assert.deepEqual([...(await records('rl.part1.jsonl')), ...(await records('rl.part2.jsonl'))].map((r) => r.questionId), ['test_0', 'test_1', 'test_2']);
-
+    // The SFT searcher was evaluated in one worker thread, the RL searcher in two, each share in its own
+    // directory, in the records format of s3lab eval (method s3, GBR against the RAG cache).
+    const records = async (dir: string): Promise<{ id: string; method: string; gbr?: number }[]> => (await readFile(join(out, 'eval', dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; method: string; gbr?: number });
+    const sft = await records('sft');
+    assert.deepEqual(sft.map((r) => r.id), ['test_0', 'test_1', 'test_2']);
+    assert.ok(sft.every((r) => r.method === 's3' && typeof r.gbr === 'number'), JSON.stringify(sft));
+    assert.deepEqual([...(await records('rl/part1')), ...(await records('rl/part2'))].map((r) => r.id), ['test_0', 'test_1', 'test_2']);
     const again = s3lab(...args);
     assert.equal(again.status, 0, again.stderr);
     assert.doesNotMatch(again.stdout, /GRPO step 1\/1/u, 'the finished step was redone');
