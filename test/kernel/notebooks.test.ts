@@ -9,7 +9,7 @@
  * (indexes included, about 40 MB) is removed at the end; a failure's message carries the run's stderr.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cellSource, readNotebook, type Output } from './executed-notebook.js';
@@ -28,6 +28,19 @@ describe('every notebook runs headless at smoke scale', () => {
 
   test('notebooks/ holds notebooks', () => {
     assert.ok(NOTEBOOKS.length > 0, 'no .ipynb in notebooks/');
+  });
+
+  // nbformat 4.5 gives every cell an id: nbformat warns on a cell without one (MissingIDFieldWarning) and
+  // Jupyter writes random ids into it on the first save, so a notebook without them changes when opened.
+  test('every notebook is nbformat 4.5 or later, each cell with a unique valid id', () => {
+    for (const name of NOTEBOOKS) {
+      const notebook = JSON.parse(readFileSync(join(ROOT, 'notebooks', name), 'utf8')) as { nbformat: number; nbformat_minor: number; cells: { id?: unknown }[] };
+      assert.ok(notebook.nbformat > 4 || (notebook.nbformat === 4 && notebook.nbformat_minor >= 5), `${name}: nbformat ${notebook.nbformat}.${notebook.nbformat_minor}`);
+      const ids = notebook.cells.map((c) => c.id);
+      const bad = ids.filter((id) => typeof id !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/u.test(id));
+      assert.deepEqual(bad, [], `${name}: cells without a valid id`);
+      assert.equal(new Set(ids).size, ids.length, `${name}: cell ids are unique`);
+    }
   });
 
   for (const name of NOTEBOOKS) {

@@ -121,7 +121,7 @@ export {
 } from './pipelines/index.js';
 export {
   barChart, currentDisplaySink, display, displayProgress, displayProgressCallback, escapeHtml,
-  htmlTable, isDisplayable, liveDisplay, markdown, plot, PLOTLY_MIME, plotlyDrawScript,
+  htmlTable, isArqueroTable, isDisplayable, liveDisplay, markdown, plot, PLOTLY_MIME, plotlyDrawScript,
   plotlyLibrarySource, progressBundle, progressCallback, setDisplaySink, table, terminalProgress,
   terminalSink, toMimeBundle, type ArqueroRows, type BarChartOptions, type BundleContext,
   type Displayable, type DisplayHandle, type DisplayProgressOptions, type DisplaySink, type Figure,

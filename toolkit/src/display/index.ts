@@ -1,5 +1,6 @@
 /**
- * Display: tables, plots and progress as MIME bundles for notebooks, text on a terminal.
+ * Display: tables (row objects or arquero tables), plots, markdown and progress as MIME bundles
+ * for notebooks, text on a terminal.
  * Outputs go to the current display sink (see `sink.ts`): the kernel's, the headless
  * runner's, or a terminal's.
  *
@@ -20,6 +21,9 @@ export { display, liveDisplay, toMimeBundle } from './show.js';
 export type { DisplayHandle } from './show.js';
 export { htmlTable, table } from './html-table.js';
 export type { HtmlTableOptions } from './html-table.js';
+export { arqueroRows, DEFAULT_TABLE_ROWS, isArqueroTable } from './data-frame.js';
+export type { ArqueroRows } from './data-frame.js';
+export { markdown } from './markdown.js';
 export { plot, plotHtml, plotText, barChart, PLOTLY_MIME } from './plot.js';
 export type { Figure, PlotTrace, BarChartOptions } from './plot.js';
 export { plotlyLibrarySource, plotlyDrawScript, scriptJson } from './plotly.js';

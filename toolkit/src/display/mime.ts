@@ -8,6 +8,9 @@
  * ```
  */
 
+import type { ColumnTable } from 'arquero';
+import { isArqueroTable } from './data-frame.js';
+
 /** MIME type → data, as in Jupyter's `display_data` (strings, or JSON for `application/*+json`). */
 export type MimeBundle = Record<string, unknown>;
 
@@ -22,7 +25,17 @@ export interface Displayable {
   toMimeBundle(context: BundleContext): MimeBundle;
 }
 
-export function isDisplayable(value: unknown): value is Displayable {
+/**
+ * Whether `value` shows as more than text: it renders itself (`Displayable`), or it is an arquero
+ * table, which shows as `table(value)` does. The kernel asks this of a cell's last value, so a cell
+ * ending with an arquero table shows an HTML table.
+ */
+export function isDisplayable(value: unknown): value is Displayable | ColumnTable {
+  return rendersItself(value) || isArqueroTable(value);
+}
+
+/** Whether `value` has its own `toMimeBundle` (a `Displayable`). */
+export function rendersItself(value: unknown): value is Displayable {
   return typeof value === 'object' && value !== null && typeof (value as Partial<Displayable>).toMimeBundle === 'function';
 }
 

@@ -6,15 +6,19 @@
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
  * import { display, liveDisplay, table } from '@s3lab/toolkit';
  * display(table([{ type: 'bridge', recall: 0.117 }]));
+ * display(aq.from([{ type: 'bridge', recall: 0.117 }])); // an arquero table shows as table(…) does
  * const shown = liveDisplay(table([{ step: 1, reward: 0.1 }]));
  * shown.update(table([{ step: 1, reward: 0.1 }, { step: 2, reward: 0.3 }]));
  * ```
  */
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { isDisplayable, type Displayable, type MimeBundle } from './mime.js';
+import { isArqueroTable } from './data-frame.js';
+import { table } from './html-table.js';
+import { rendersItself, type Displayable, type MimeBundle } from './mime.js';
 import { PLOTLY_MIME } from './plot.js';
 import { currentDisplaySink, type DisplaySink } from './sink.js';
 
@@ -28,13 +32,17 @@ export interface DisplayHandle {
 // Sinks that already received plotly.js (in the HTML of an earlier plot), so later plots skip its 4.8 MB.
 const plotlySent = new WeakSet<DisplaySink>();
 
-/** The bundle `value` shows as: its own for a `Displayable`, `text/plain` for a string, `util.inspect` otherwise. */
+/**
+ * The bundle `value` shows as: its own for a `Displayable`, `table(value)`'s for an arquero table,
+ * `text/plain` for a string, `util.inspect` otherwise.
+ */
 export function toMimeBundle(value: unknown, sink: DisplaySink = currentDisplaySink()): MimeBundle {
-  if (isDisplayable(value)) {
+  if (rendersItself(value)) {
     const bundle = value.toMimeBundle({ embedPlotly: sink.rich && !plotlySent.has(sink) });
     if (PLOTLY_MIME in bundle && sink.rich) plotlySent.add(sink);
     return bundle;
   }
+  if (isArqueroTable(value)) return table(value).toMimeBundle({ embedPlotly: false });
   return { 'text/plain': typeof value === 'string' ? value : inspect(value, { depth: 4, colors: false }) };
 }
 

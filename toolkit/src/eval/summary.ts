@@ -1,7 +1,7 @@
 /**
  * The summary of an evaluation: per method and question type (plus `all`), GenAcc, GBR (where a
- * naive-RAG baseline is known), EM, F1, mean documents, searcher tokens and turns, and counts — as JSON, as plain rows for `formatTable` or a
- * DataFrame, and nothing else (no DataFrame library is a dependency; see `summaryRows`).
+ * naive-RAG baseline is known), EM, F1, mean documents, searcher tokens and turns, and counts — as JSON,
+ * as plain rows for `formatTable` (`summaryRows`), and as an arquero table to query (`summaryTable`).
  *
  * @example
  * ```ts
@@ -9,6 +9,7 @@
  * console.log(formatTable(summaryRows(summarizeRecords(records))));
  * ```
  */
+import { table as arqueroTable, type ColumnTable } from 'arquero';
 import { z } from 'zod';
 
 /** Where a record's naive-RAG GenAcc comes from: the RAG cache, or the `naive-rag` records of the same run. */
@@ -102,9 +103,9 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
 }
 
 /**
- * The cells as plain row objects (what `formatTable` and `htmlTable` print, and what a DataFrame
- * is built from: `new dfd.DataFrame(summaryRows(cells))` once a DataFrame library is added). GBR
- * is blank (`''`) where no naive-RAG baseline was available.
+ * The cells as plain row objects: what `formatTable` and `htmlTable` print (`s3lab eval` prints
+ * these). GBR is blank (`''`) where no naive-RAG baseline was available. `summaryTable` gives the
+ * same columns as an arquero table to group, filter and join.
  *
  * @example
  * ```ts
@@ -113,8 +114,39 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
  * ```
  */
 export function summaryRows(cells: readonly SummaryCell[]): Record<string, string | number>[] {
-  return cells.map((c) => ({
-    method: c.method, type: c.type, n: c.questions, GenAcc: c.genAcc, GBR: c.gbr ?? '', EM: c.em, F1: c.f1, judged: c.judged,
-    docs: c.documents, 'searcher tokens': c.searcherTokens, turns: c.turns,
-  }));
+  return cells.map((c) => ({ ...summaryColumns(c), GBR: c.gbr ?? '' }));
 }
+
+/**
+ * The cells as an arquero table with `summaryRows`' columns, in the same order (`display` shows it
+ * as that table). GBR is null where no naive-RAG baseline was available, so that arquero's
+ * aggregates skip it. A column whose name has a space is `d['searcher tokens']` in an expression.
+ *
+ * @example
+ * ```ts
+ * import { op } from 'arquero';
+ * import { summaryTable } from '@s3lab/toolkit';
+ * const t = summaryTable([
+ *   { method: 'naive-rag', type: 'bridge', questions: 2, genAcc: 0.5, gbr: 0, em: 0.5, f1: 0.5, judged: 0, documents: 3, searcherTokens: 0, turns: 0 },
+ *   { method: 's3', type: 'bridge', questions: 2, genAcc: 1, gbr: 0.5, em: 1, f1: 1, judged: 0, documents: 6, searcherTokens: 80, turns: 2 },
+ * ]);
+ * t.filter((d) => d.method === 's3').array('GenAcc'); // [1]
+ * t.groupby('type').rollup({ best: op.max('GenAcc') }).objects(); // [{ type: 'bridge', best: 1 }]
+ * ```
+ */
+export function summaryTable(cells: readonly SummaryCell[]): ColumnTable {
+  const rows = cells.map((c) => ({ ...summaryColumns(c), GBR: c.gbr }));
+  // Built column by column so that an empty summary still has its columns.
+  const names = Object.keys(summaryColumns(EMPTY_CELL));
+  return arqueroTable(Object.fromEntries(names.map((name) => [name, rows.map((row) => row[name as keyof typeof row])])));
+}
+
+/** One cell's values under their display names, in display order (GBR as the cell has it). */
+function summaryColumns(c: SummaryCell): { method: string; type: string; n: number; GenAcc: number; GBR: number | null; EM: number; F1: number; judged: number; docs: number; 'searcher tokens': number; turns: number } {
+  return {
+    method: c.method, type: c.type, n: c.questions, GenAcc: c.genAcc, GBR: c.gbr, EM: c.em, F1: c.f1, judged: c.judged,
+    docs: c.documents, 'searcher tokens': c.searcherTokens, turns: c.turns,
+  };
+}
+
+const EMPTY_CELL: SummaryCell = { method: '', type: '', questions: 0, genAcc: 0, gbr: null, em: 0, f1: 0, judged: 0, documents: 0, searcherTokens: 0, turns: 0 };
