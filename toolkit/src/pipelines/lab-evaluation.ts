@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadLabSearcher } from '../agent/lab-searcher/loaded.js';
 import { LAB_DATA_SOURCE } from '../config/index.js';
+import { readFinishedJsonl } from '../core/resumable-jsonl.js';
 import { startModuleWorker } from '../core/worker-thread.js';
 import type { QaRecord } from '../data/formats/qa.js';
-import { runEvaluation } from '../eval/run-evaluation.js';
-import type { EvalRecord } from '../eval/summary.js';
+import { RECORDS_FILE, runEvaluation } from '../eval/run-evaluation.js';
+import { evalRecordSchema, type EvalRecord } from '../eval/summary.js';
 import { cachedChatModel } from '../llm/cache.js';
 import { openChatModelSource } from '../llm/open-source.js';
 import { openRetrieverSource } from '../retrieval/open-source.js';
@@ -58,6 +59,9 @@ const EVAL_BATCH = 32;
  * ```
  */
 export async function evaluateSearcherJob(job: SearcherEvaluationJob, onProgress?: (done: number, total: number) => void): Promise<EvalRecord[]> {
+  // A finished part (a resumed run) costs no retriever, generator or searcher.
+  const finished = await readFinishedJsonl(join(job.out, RECORDS_FILE), evalRecordSchema).catch(() => []);
+  if (finished.length >= job.questions.length) return finished.slice(0, job.questions.length);
   const opened = await openRetrieverSource(job.retriever, 'retriever');
   const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...(job.generatorModel ? { model: job.generatorModel } : {}) });
   const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs }, job.tokenizer);

@@ -17,7 +17,8 @@ import { openRetriever, type OpenedRetriever } from '../../retrieval/open-index.
 import { RagCache } from '../../reward/rag-cache.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { isUrl, openChatModel } from './targets.js';
+import { openChatModel } from './targets.js';
+import { isUrl } from '../../core/is-url.js';
 
 const EvalOptions = z.object({
   methods: z.string().transform((list) => list.split(',').map((m) => m.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1, 'name at least one method')),

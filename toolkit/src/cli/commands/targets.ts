@@ -15,8 +15,6 @@ import { openChatModelSource } from '../../llm/open-source.js';
 import { isUrl } from '../../core/is-url.js';
 import { UsageError } from '../usage-error.js';
 
-export { isUrl };
-
 export interface ModelTargets {
   generator: string;
   /** Model name on the server when `generator` is a URL. */
