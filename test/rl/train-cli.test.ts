@@ -65,4 +65,12 @@ describe('s3lab train', () => {
     assert.equal(other.status, 1);
     assert.match(other.stderr, /holds a run with other settings/u);
   });
+
+  test('a --retriever that is no corpus, index or URL is one line and exit 2', async () => {
+    const out = await mkdtemp(join(tmpdir(), 's3lab-train-retriever-'));
+    const bad = s3lab('train', '--preset', 'lab', '--out', out, '--retriever', join(out, 'missing'));
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^s3lab: retriever .*missing: expected a retrieval server URL, an index directory or a corpus JSONL file\n$/u);
+    await rm(out, { recursive: true, force: true });
+  });
 });

@@ -25,6 +25,9 @@ const TrainOptions = z.object({
   evalQuestions: z.coerce.number().int().min(1).optional(),
   seed: z.coerce.number().int().optional(),
   world: z.string().min(1).optional(),
+  retriever: z.string().min(1).optional(),
+  generator: z.string().min(1).optional(),
+  generatorModel: z.string().min(1).optional(),
   warmStart: z.string().min(1).optional(),
   trainQuestions: z.coerce.number().int().min(1).optional(),
 });
@@ -48,6 +51,9 @@ export function registerTrain(program: Command): void {
     .option('--eval-questions <n>', 'held-out test questions evaluated (default 300)')
     .option('--seed <n>', 'seed of everything random (lab default 1)')
     .option('--world <dir>', 'lab world directory (default datasets/lab)')
+    .option('--retriever <corpus|index|url>', 'what the searcher and naive RAG search: a corpus JSONL (BM25 in memory), an index directory or a retrieval server URL (default: BM25 of the world\'s corpus.jsonl)')
+    .option('--generator <dir|url>', 'the frozen generator: a model directory or an OpenAI-compatible server URL (default datasets/models/lab-generator)')
+    .option('--generator-model <name>', 'the generator\'s model name, when --generator is a URL')
     .option('--warm-start <dir|train>', 'the SFT searcher RL starts from (default datasets/models/lab-searcher/sft), or "train" to run the SFT here (slow on a CPU)')
     .option('--train-questions <n>', 'training questions the RL steps draw from (default 600)')
     .addHelpText('after', '\nRL presets (--preset, --algorithm → preset): lab → lab (GRPO, 8 questions × 4 rollouts); lab, ppo → lab-ppo (PPO, 16 questions × 1 rollout);\npaper → paper (PPO, 120 × 1); paper, grpo → paper-grpo (GRPO, 30 × 4). --steps, --batch-size and --seed change only those fields.\n\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset paper          # the verl configuration of the released run')
@@ -75,6 +81,9 @@ export function registerTrain(program: Command): void {
         out: options.out,
         config,
         ...(options.world ? { world: options.world } : {}),
+        ...(options.retriever ? { retriever: options.retriever } : {}),
+        ...(options.generator ? { generator: options.generator } : {}),
+        ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}),
         ...(options.warmStart ? { warmStart: options.warmStart } : {}),
         ...(options.trainQuestions ? { trainQuestions: options.trainQuestions } : {}),
         ...(options.sftSteps ? { sft: { steps: options.sftSteps } } : {}),
