@@ -41,10 +41,12 @@ describe('runSearcher control flow (scripted model outputs, real BM25)', () => {
       // gibberish, then a query body after the feedback re-opened <query>, then gibberish again, then a final query
       [Q3]: ['asdf <important_info>[', '{"query": "Mibei Industries"}\n</query>', '<search_complete>perhaps</search_complete>', '<query>{"query": "never run"}</query>'],
     });
-    const [t1, t2, t3] = await runSearcher({ questions: [Q1, Q2, Q3], model, retriever: index, preset: '8-3-3' });
+    const progress: string[] = [];
+    const [t1, t2, t3] = await runSearcher({ questions: [Q1, Q2, Q3], model, retriever: index, preset: '8-3-3', onProgress: (done, turns) => progress.push(`${done}/${turns}`) });
     assert.ok(t1 && t2 && t3);
     // turn 1: all three; turn 2: Q1 and Q3; turn 3: Q3; final turn: Q3
     assert.deepEqual(model.calls.map((c) => c.length), [3, 2, 1, 1]);
+    assert.deepEqual(progress, ['1/4', '2/4', '3/4', '4/4'], 'a report after each turn: 3 search turns and the final one');
     // chat mode: the prompt is one user message, later turns continue as an assistant message
     assert.equal((model.calls[0]?.[0] as ChatRequest).messages.length, 1);
     assert.equal((model.calls[1]?.[0] as ChatRequest).messages.at(-1)?.role, 'assistant');

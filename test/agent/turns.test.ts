@@ -94,4 +94,15 @@ describe('runTurns', () => {
     assert.equal(events.length, 2);
     assert.equal(retriever.calls.length, 0);
   });
+
+  it('reports progress after each turn, once its runs are applied: the turns done and the most there can be', async () => {
+    const events: string[] = [];
+    const runs: Run[] = [
+      { name: 'a', plan: ['search x', 'stop'], log: [], done: false },
+      { name: 'b', plan: ['think', 'think', 'stop'], log: [], done: false },
+    ];
+    await runTurns(runs, planProtocol(events, false), { turns: 5, retriever: recordingRetriever(), k: 1, onProgress: (done, turns) => events.push(`progress ${done}/${turns}`) });
+    assert.deepEqual(events.filter((e) => e.startsWith('progress') || e.startsWith('apply t2')), ['progress 1/5', 'progress 2/5', 'apply t2 b', 'progress 3/5']);
+    assert.equal(events.at(-1), 'progress 3/5', 'the last report follows the last apply; none for turns never run');
+  });
 });

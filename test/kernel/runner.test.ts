@@ -27,6 +27,11 @@ describe('s3lab run: the quickstart notebook at smoke scale', () => {
     assert.ok(code.every((c, i) => c.execution_count === i + 1), 'every code cell executed, in order');
   });
 
+  test('says on stderr that the notebook session starts and when it is ready, before the first cell', () => {
+    // Loading the toolkit into tslab and type-checking its declarations takes seconds: not in silence.
+    assert.match(result.stderr, /^starting the notebook session \(tslab: loading @s3lab\/toolkit, type-checking its declarations\)\nnotebook session ready \(\d+\.\d s\)\n\[1\/\d+\] cell /u);
+  });
+
   test('injects the overrides in a cell tagged injected-parameters right after the parameters cell', () => {
     const at = notebook.cells.findIndex((c) => c.metadata.tags?.includes('parameters'));
     const injected = notebook.cells[at + 1] as Cell;
@@ -51,7 +56,7 @@ describe('s3lab run: the quickstart notebook at smoke scale', () => {
   test('records the run: commit, parameters, seeds, versions, per-cell timings', () => {
     const run = notebook.metadata.s3lab.run;
     assert.equal(run.status, 'ok');
-    assert.deepEqual(run.parameters, { scale: 'lab', seed: 2, smoke: true, k: 3 });
+    assert.deepEqual(run.parameters, { scale: 'lab', seed: 2, smoke: true, k: 3, rebuild: false });
     assert.deepEqual(run.overrides, { smoke: true, seed: 2 });
     assert.deepEqual(run.seeds, { seed: 2 });
     assert.equal(run.git?.commit, execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim());
@@ -118,7 +123,7 @@ describe('s3lab run: failures', () => {
     for (const [args, expected] of cases) {
       const result = s3lab(args);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stderr.replace(/^\[\d+\/\d+\] .*\n/gmu, ''), expected);
+      assert.match(result.stderr.replace(/^(\[\d+\/\d+\] |starting the notebook session |notebook session ready ).*\n/gmu, ''), expected);
     }
   });
 });

@@ -91,23 +91,6 @@ describe('demonstrations', () => {
   });
 });
 
-/** P(keep exactly one document) at the first decision, averaged over prompts: p(']' | '<important_info>\n[1'). */
-async function keepOneProbability(lm: TransformerLM, qs: readonly TrainingQuestion[]): Promise<number> {
-  const hits = await labIndex().index.search(qs.map((q) => q.question), 3);
-  const { formatDocLines, toRetrievedDoc } = await import('@s3lab/toolkit');
-  const close = tokenizer.tokenToId(']')!;
-  let sum = 0;
-  for (const [i, q] of qs.entries()) {
-    const prompt = tokenizer.applyChatTemplate([{ role: 'user', content: labSearcherPrompt({ question: q.question, initialResults: formatDocLines(hits[i]!.map(toRetrievedDoc), { spaced: true }) }) }], { addGenerationPrompt: true });
-    const ids = await tokenizer.encode(`${prompt}<important_info>\n[1`, { addSpecialTokens: false });
-    const logits = (await lm.logits(ids)).at(-1)!;
-    const max = Math.max(...logits);
-    const z = logits.reduce((s, l) => s + Math.exp(l - max), 0);
-    sum += Math.exp(logits[close]! - max) / z;
-  }
-  return sum / qs.length;
-}
-
 /** A tiny searcher that learned the protocol from scripts that never search (keep 1, 2 or 3 documents). */
 async function warmStarted(): Promise<TransformerLM> {
   const lm = await createCausalLM(TINY, { seed: 1 });
@@ -120,19 +103,18 @@ describe('RL on the searcher', () => {
   for (const algorithm of ['ppo', 'grpo'] as const) {
     it(`${algorithm.toUpperCase()} makes the rewarded action more likely`, async () => {
       const lm = await warmStarted();
-      const probe = questions(12, 300);
-      const before = await keepOneProbability(lm, probe);
       const config = rlConfig(algorithm === 'ppo' ? 'lab-ppo' : 'lab', { steps: 6, batchSize: algorithm === 'grpo' ? 3 : 12, miniBatchSize: 12, microBatchSize: 6, actorLearningRate: 3e-3, klCoef: 0, klLossCoef: 0, maxResponseTokens: 40, preset: '3-0-3' });
       const trainer = createSearcherTrainer({ lm, ...(algorithm === 'ppo' ? { valueHead: new ValueHead(32) } : {}), tokenizer, reward: keepOne, search: { ...search(), preset: '3-0-3' }, config, padId: PAD });
-      const pool = questions(36, 200);
+      const pool = questions(config.steps * config.batchSize, 200);
       const rewards: number[] = [];
       for (let step = 0; step < config.steps; step++) {
         const { metrics } = await trainer.trainStep(pool.slice(step * config.batchSize, (step + 1) * config.batchSize));
         assert.ok(Number.isFinite(metrics.policyLoss) && Number.isFinite(metrics.gradNorm), JSON.stringify(metrics));
         rewards.push(metrics.reward);
       }
-      const after = await keepOneProbability(lm, probe);
-      assert.ok(after > before + 0.15, `P(keep one) ${before.toFixed(3)} → ${after.toFixed(3)} (rewards per step ${rewards.map((r) => r.toFixed(2)).join(' ')})`);
+      // Sampled rewards of the last steps against the first: more rollouts keep exactly one document.
+      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+      assert.ok(mean(rewards.slice(-2)) > mean(rewards.slice(0, 2)) + 0.2, `rewards per step ${rewards.map((r) => r.toFixed(2)).join(' ')}`);
       trainer.dispose();
       lm.dispose();
     });

@@ -36,17 +36,21 @@ export {
   type TrainingRowInput, type Work, type World, type WorldEvent, type WriteParquetOptions,
 } from './data/index.js';
 export {
-  byteLevelAlphabet, createCausalLM, DEFAULT_MAX_LENGTH, deviceFromEnvironment, E5_PASSAGE_PREFIX,
-  E5_QUERY_PREFIX, e5Passage, e5PassageFromContents, e5Query, loadCausalLM, loadEncoder,
-  loadTokenizer, maskedNll, meanPoolNormalize, ModelFileError, padSequences, QWEN25_CHAT_TEMPLATE,
-  QWEN25_CHAT_TEMPLATE_SHA256, QWEN25_DEFAULT_SYSTEM_PROMPT, readSafetensors, renderChatTemplate,
-  resolveDevice, ScaledAdam, tokenLogProbs, trainLabTokenizer, TransformerLM, useTfjsBackend,
-  writeChatTemplate, writeSafetensors, type CausalLM, type ChatMessage, type ChatTemplateOptions,
-  type DecodeOptions, type EncodeOptions, type Encoder, type EncoderOptions, type GenerateOptions,
-  type GpuAdapterDescription, type LmConfig, type LmFamily, type LoadCausalLMOptions,
-  type PaddedSequences, type ResolvedDevice, type S3labDevice, type SpecialTokenName,
-  type StoredTensor, type TextTokenizer, type TfjsBackendName, type TokenizedText,
-  type TokenizerOptions, type TrainedTokenizer, type TrainLabTokenizerOptions,
+  buildLlamaGraph, byteLevelAlphabet, checkTokenIds, createCausalLM, decodeBatch,
+  DEFAULT_MAX_LENGTH, deviceFromEnvironment, E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, e5Passage,
+  e5PassageFromContents, e5Query, encodeModel, INFERENCE_RUNTIMES, LLAMA_GRAPH_IO, loadCausalLM,
+  loadEncoder, loadInferenceLM, loadTokenizer, maskedNll, meanPoolNormalize, ModelFileError,
+  OnnxCausalLM, padSequences, QWEN25_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE_SHA256,
+  QWEN25_DEFAULT_SYSTEM_PROMPT, readSafetensors, renderChatTemplate, resolveDevice, ScaledAdam,
+  tokenLogProbs, trainLabTokenizer, TransformerLM, useTfjsBackend, writeChatTemplate,
+  writeSafetensors, type CausalLM, type ChatMessage, type ChatTemplateOptions, type DecodedModel,
+  type DecodeOptions, type DecodeStep, type EncodeOptions, type Encoder, type EncoderOptions,
+  type GenerateOptions, type GpuAdapterDescription, type InferenceRuntime, type LmConfig,
+  type LmFamily, type LoadCausalLMOptions, type LoadInferenceLMOptions, type OnnxAttribute,
+  type OnnxCausalLMOptions, type OnnxElementType, type OnnxGraph, type OnnxModel, type OnnxNode,
+  type OnnxTensor, type OnnxValueInfo, type PaddedSequences, type ResolvedDevice, type S3labDevice,
+  type SpecialTokenName, type StoredTensor, type TextTokenizer, type TfjsBackendName,
+  type TokenizedText, type TokenizerOptions, type TrainedTokenizer, type TrainLabTokenizerOptions,
 } from './models/index.js';
 export {
   Bm25Index, buildBm25Index, buildDenseIndex, DenseIndex, DenseRetriever, encodeChecked,
@@ -86,7 +90,7 @@ export {
   trajectoryTranscript, transcriptAfterStartMarker, unregisterMethod,
   type ExtractSelectedDocsOptions, type FollowUpQueryStyle, type Generated, type GenerationSettings,
   type Issue, type LabSearcher, type LabSearcherInfo, type LabSearcherMethodOptions,
-  type LmSearcherOptions, type Method, type MethodEnv, type MethodNeeds, type ModelPolicyOptions,
+  type LmSearcherOptions, type LoadLabSearcherOptions, type Method, type MethodEnv, type MethodNeeds, type ModelPolicyOptions,
   type ParsedSearcherResponse, type ParseSearcherOptions, type PolicyOutput, type Replay,
   type RetrievedDoc, type RunLabSearcherOptions, type RunSearcherOptions, type RunTurnsOptions,
   type ScriptedSearcherOptions, type SearcherAction, type SearcherModel, type SearcherPolicy,
@@ -114,8 +118,10 @@ export {
   type ReaderContext, type RunEvaluationOptions, type SummaryCell,
 } from './eval/index.js';
 export {
-  labGeneratorExamples, labResultRows, labVerdict, learningCurveRows, searcherDemonstrations,
-  trainLabSearcher, type LabGeneratorDataOptions, type LabRunEvent, type LabRunOptions,
+  buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, labGeneratorExamples, labResultRows,
+  labVerdict, learningCurveRows, searcherDemonstrations, trainLabSearcher,
+  type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck,
+  type LabDenseIndexSource, type LabGeneratorDataOptions, type LabRunEvent, type LabRunOptions,
   type LabRunReport, type MethodScores, type ScriptVariant, type SearcherDemonstrationOptions,
   type SearcherDemonstrations,
 } from './pipelines/index.js';
@@ -136,5 +142,5 @@ export {
   type ChatTokenizer, type CompletionRequest, type LlmServerOptions, type LoadLocalChatModelOptions,
   type LocalChatModel, type LocalChatModelOptions, type MicroBatcherOptions,
   type OpenAiChatModelOptions, type OpenedChatModel, type ResolvedSampling, type RunningLlmServer,
-  type SamplingOptions, type WorkerChatModel,
+  type SamplingOptions, type WorkerChatModel, type WorkerChatModelOptions,
 } from './llm/index.js';

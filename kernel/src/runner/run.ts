@@ -33,7 +33,7 @@ export interface RunOptions {
   parameters?: Record<string, ParameterValue>;
   /** Where the executed notebook and the report go (default `out`, relative to the current directory). */
   outDir?: string;
-  /** Progress lines (one per cell); default: stderr. */
+  /** Progress lines (the session's start, then one per cell); default: stderr. */
   log?: (line: string) => void;
   /**
    * Where the running cell's progress outputs are mirrored while it runs (a redrawn bar on a TTY,
@@ -118,11 +118,15 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   // Cells run in the notebook's directory, as under Jupyter, so relative paths mean the same in both.
   process.chdir(dirname(notebookPath));
   try {
+    // Several seconds before the first cell, silent otherwise: tslab type-checks the toolkit's declarations.
+    const sessionStarted = performance.now();
+    log('starting the notebook session (tslab: loading @s3lab/toolkit, type-checking its declarations)');
     const session = await createSession({
       onError: (error) => (lastError = error),
       // The injected cell's assignments have values; papermill shows none, and neither does this.
       onResult: (_value, bundle) => injectedCell || collector.data({ output_type: 'execute_result', data: bundle, metadata: {}, execution_count: executionCount }),
     });
+    log(`notebook session ready (${((performance.now() - sessionStarted) / 1000).toFixed(1)} s)`);
     try {
       const codeCells = notebook.cells.map((cell, index) => ({ cell, index })).filter(({ cell }) => cell.cell_type === 'code');
       for (const [n, { cell, index }] of codeCells.entries()) {

@@ -42,5 +42,6 @@ export {
   flattenRecord, isLabSearcher, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labSearcherMethod,
   labSearcherPrompt, LmSearcherPolicy, loadLabSearcher, readLabSearcherInfo, runLabSearcher,
   writeLabSearcherInfo, type LabSearcher, type LabSearcherInfo, type LabSearcherMethodOptions,
-  type LmSearcherOptions, type RunLabSearcherOptions, type SearcherTokens,
+  type LmSearcherOptions, type LoadLabSearcherOptions, type RunLabSearcherOptions,
+  type SearcherTokens,
 } from './lab-searcher/index.js';

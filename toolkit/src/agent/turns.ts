@@ -54,6 +54,8 @@ export interface RunTurnsOptions {
   retriever: Retriever;
   /** Documents per search. */
   k: number;
+  /** Called after each turn with the turns done and `turns`: a model searcher's turns take seconds each. */
+  onProgress?: (done: number, turns: number) => void;
 }
 
 /**
@@ -97,5 +99,6 @@ export async function runTurns<Run extends TurnRun, Output, Parsed, Extra = neve
       const retrieved = retrievedOf.get(j);
       protocol.apply(run, { output: outputs[j], parsed: parsed[j] as Parsed, searched: retrieved !== undefined, retrieved: retrieved ?? [], extra: extras.get(j) }, turn);
     });
+    options.onProgress?.(turn + 1, options.turns);
   }
 }

@@ -69,6 +69,13 @@ export const LAB_PATHS = Object.freeze({
   searcher: 'datasets/models/lab-searcher',
   /** The shipped warm start RL begins from. */
   warmStart: 'datasets/models/lab-searcher/sft',
+  /** The lab dense encoder (e5-style, ONNX). */
+  encoder: 'datasets/models/lab-e5-small',
+  /**
+   * The lab world's corpus encoded by the lab encoder: a FAISS Flat index shipped prebuilt, so
+   * that the quickstart opens it instead of encoding 19,720 passages (`s3lab index lab-dense` rebuilds it).
+   */
+  denseIndex: 'datasets/indexes/lab-e5-small',
 });
 
 /** The RAG-cache section (the original's `data_source`) of the lab world's questions. */

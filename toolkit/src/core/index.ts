@@ -1,7 +1,7 @@
 /**
  * What every layer uses: a seeded random source, atomic and append-only files, JSON/JSONL
- * reading with problems that name the file and line, option validation, HTTP listen and body
- * helpers, module worker threads and a plain-text table.
+ * reading with problems that name the file and line, file hashes, option validation, HTTP listen
+ * and body helpers, module worker threads and a plain-text table.
  *
  * @example
  * ```ts
@@ -21,6 +21,7 @@ export { writeJsonl, appendJsonl, type WriteJsonlOptions, type AppendJsonlResult
 export { openResumableJsonl, readFinishedJsonl, type ResumableJsonl } from './resumable-jsonl.js';
 export { readJsonFile } from './json-file.js';
 export { countLines } from './lines.js';
+export { sha256File } from './file-hash.js';
 export { validateOptions } from './validate.js';
 export { listen } from './listen.js';
 export { readJsonBody, type BodyError } from './json-body.js';

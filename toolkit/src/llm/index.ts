@@ -1,7 +1,8 @@
 /**
  * Language models behind one interface, `ChatModel`: an OpenAI-compatible HTTP client (vLLM,
- * SGLang, llama.cpp, hosted APIs), a local tfjs model, an on-disk response cache that wraps
- * either, and an OpenAI-compatible server (`s3lab serve llm`) that puts a local model behind HTTP.
+ * SGLang, llama.cpp, hosted APIs), a local model (ONNX Runtime or tfjs), an on-disk response
+ * cache that wraps either, and an OpenAI-compatible server (`s3lab serve llm`) that puts a local
+ * model behind HTTP.
  *
  * @example
  * ```ts
@@ -20,7 +21,7 @@ export type { ChatMessage as ChatModelMessage, ChatModel, ChatRequest, ChatRespo
 export { DEFAULT_SAMPLING, ChatRequestError, resolveChatRequest, resolveCompletionRequest, firstStopIndex, type ResolvedSampling } from './sampling.js';
 export { openAiChatModel, LlmServerError, type OpenAiChatModelOptions } from './openai.js';
 export { localChatModel, loadLocalChatModel, type LocalChatModel, type LocalChatModelOptions, type LoadLocalChatModelOptions, type ChatTokenizer } from './local.js';
-export { workerChatModel, type WorkerChatModel } from './worker-chat-model.js';
+export { workerChatModel, type WorkerChatModel, type WorkerChatModelOptions } from './worker-chat-model.js';
 export { cachedChatModel, cacheKey, cacheEntryPath, type CachedChatModel, type CacheOptions, type CacheStats } from './cache.js';
 export { startLlmServer, type LlmServerOptions, type RunningLlmServer } from './server.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batch.js';

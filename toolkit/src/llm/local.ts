@@ -1,11 +1,12 @@
 /**
- * A `ChatModel` over a causal LM running in this process (tfjs): the tokenizer's chat template
+ * A `ChatModel` over a causal LM running in this process (ONNX Runtime for Llama/Qwen2 on the
+ * CPU, tfjs otherwise: `loadInferenceLM`): the tokenizer's chat template
  * renders the messages, the model generates for a whole batch at once, and string stop sequences
  * end a sequence early through `stopWhen`. Requests that share their sampling settings (temperature,
  * top-p, max tokens, seed) are one `generateBatch` call; stop strings may differ inside a batch.
  */
 import { basename, resolve } from 'node:path';
-import { loadCausalLM, type LoadCausalLMOptions } from '../models/lm/index.js';
+import { loadInferenceLM, type LoadInferenceLMOptions } from '../models/lm/index.js';
 import type { CausalLM } from '../models/lm/types.js';
 import { loadTokenizer, type TextTokenizer } from '../models/index.js';
 import { ChatRequestError, firstStopIndex, resolveChatRequest, resolveCompletionRequest, type ResolvedSampling } from './sampling.js';
@@ -108,14 +109,16 @@ export function localChatModel(options: LocalChatModelOptions): LocalChatModel {
   };
 }
 
-export interface LoadLocalChatModelOptions extends LoadCausalLMOptions {
+export interface LoadLocalChatModelOptions extends LoadInferenceLMOptions {
   /** Default: the directory's name. */
   name?: string;
 }
 
 /**
  * Loads the model (`config.json`, `model.safetensors`) and tokenizer (`tokenizer.json`,
- * `tokenizer_config.json` with its chat template) of one Hugging Face model directory.
+ * `tokenizer_config.json` with its chat template) of one Hugging Face model directory. The model
+ * runs where `loadInferenceLM` puts it (Llama/Qwen2 on ONNX Runtime on the CPU); `threads` bounds
+ * ONNX Runtime's threads when several models share the cores.
  *
  * @example
  * ```ts
@@ -128,7 +131,7 @@ export interface LoadLocalChatModelOptions extends LoadCausalLMOptions {
 export async function loadLocalChatModel(dir: string, options: LoadLocalChatModelOptions = {}): Promise<LocalChatModel> {
   const tokenizer = await loadTokenizer(dir);
   const { name, ...loadOptions } = options;
-  const model = await loadCausalLM(dir, loadOptions);
+  const model = await loadInferenceLM(dir, loadOptions);
   return localChatModel({ model, tokenizer, name: name ?? basename(resolve(dir)) });
 }
 

@@ -27,6 +27,8 @@ export interface ChatModelSourceOptions {
   label?: string;
   /** A local model runs in this thread (default) or in its own worker thread, on another core. */
   thread?: 'this' | 'worker';
+  /** A local model's ONNX Runtime intra-op threads (default: every core); split the cores between models that run at once. */
+  threads?: number;
 }
 
 export type OpenedChatModel = ChatModel & { dispose(): void | Promise<void> };
@@ -40,5 +42,6 @@ export async function openChatModelSource(source: string, options: ChatModelSour
   }
   const isDir = await stat(source).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new InputError(`${label} ${source}: expected a model directory or an http(s) URL`);
-  return options.thread === 'worker' ? workerChatModel(source) : loadLocalChatModel(source);
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  return options.thread === 'worker' ? workerChatModel(source, threads) : loadLocalChatModel(source, threads);
 }

@@ -1,7 +1,7 @@
 /**
- * A local chat model in its own worker thread. tfjs on WASM computes on the thread that calls it, so a
- * model in the main thread waits for everything else the main thread does; in a worker it answers on
- * another core while the main thread works (the lab run scores rollouts with the generator while the
+ * A local chat model in its own worker thread. tfjs on WASM computes on the thread that calls it, and
+ * ONNX Runtime's session blocks the thread that runs it, so a model in the main thread waits for
+ * everything else the main thread does; in a worker it answers on another core while the main thread works (the lab run scores rollouts with the generator while the
  * searcher's log-probabilities are computed). Same name as `loadLocalChatModel` gives, so response
  * caches are shared between the two.
  *
@@ -25,9 +25,14 @@ export interface WorkerChatModel extends ChatModel {
 export type WorkerChatRequest = { id: number; kind: 'chat'; requests: readonly ChatRequest[] } | { id: number; kind: 'complete'; requests: readonly CompletionRequest[] };
 export type WorkerChatReply = { kind: 'ready'; name: string } | { kind: 'load-error'; message: string } | { id: number; kind: 'responses'; responses: ChatResponse[] } | { id: number; kind: 'error'; message: string };
 
+export interface WorkerChatModelOptions {
+  /** ONNX Runtime's intra-op threads in the worker (default: every core; see `loadInferenceLM`). */
+  threads?: number;
+}
+
 /** Loads the model directory (as `loadLocalChatModel`) in a new worker thread. */
-export async function workerChatModel(dir: string): Promise<WorkerChatModel> {
-  const worker: Worker = startModuleWorker(new URL('./chat-model-worker.js', import.meta.url), { role: 'chat-model', dir });
+export async function workerChatModel(dir: string, options: WorkerChatModelOptions = {}): Promise<WorkerChatModel> {
+  const worker: Worker = startModuleWorker(new URL('./chat-model-worker.js', import.meta.url), { role: 'chat-model', dir, ...(options.threads === undefined ? {} : { threads: options.threads }) });
   const pending = new Map<number, { resolve: (responses: ChatResponse[]) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;

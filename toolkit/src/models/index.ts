@@ -1,7 +1,8 @@
 /**
  * Models: tokenizers from `tokenizer.json` (with chat templates), sentence encoders (ONNX or
  * tfjs), and causal language models in tfjs (Llama/Qwen2, GPT-2) that load and save the
- * Hugging Face layout, generate with a KV cache and train.
+ * Hugging Face layout, generate with a KV cache and train, with Llama/Qwen2 inference on ONNX
+ * Runtime (`loadInferenceLM`).
  *
  * @example
  * ```ts
@@ -19,9 +20,14 @@ export { loadEncoder, meanPoolNormalize, DEFAULT_MAX_LENGTH, type Encoder, type 
 export { e5Query, e5Passage, e5PassageFromContents, E5_QUERY_PREFIX, E5_PASSAGE_PREFIX } from './e5.js';
 export { ModelFileError } from './model-files.js';
 export {
-  createCausalLM, loadCausalLM, maskedNll, padSequences, readSafetensors, readSafetensorsHeader,
-  tokenLogProbs, TransformerLM, writeSafetensors, type CausalLM, type GenerateOptions,
-  type LmConfig, type LmFamily, type LoadCausalLMOptions, type PaddedSequences, type StoredTensor,
+  buildLlamaGraph, checkTokenIds, createCausalLM, decodeBatch, encodeModel, INFERENCE_RUNTIMES,
+  LLAMA_GRAPH_IO, loadCausalLM, loadInferenceLM, maskedNll, OnnxCausalLM, padSequences,
+  readSafetensors, readSafetensorsHeader, tokenLogProbs, TransformerLM, writeSafetensors,
+  type CausalLM, type DecodedModel, type DecodeStep, type GenerateOptions, type InferenceRuntime,
+  type LmConfig, type LmFamily, type LoadCausalLMOptions, type LoadInferenceLMOptions,
+  type OnnxAttribute, type OnnxCausalLMOptions, type OnnxElementType, type OnnxGraph,
+  type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type PaddedSequences,
+  type StoredTensor,
 } from './lm/index.js';
 export { useTfjsBackend, TFJS_BACKENDS, ScaledAdam, type TfjsBackendName } from './tfjs/index.js';
 export { resolveDevice, deviceFromEnvironment, graphicsStackReport, S3LAB_DEVICES, type S3labDevice, type ResolvedDevice, type GpuAdapterDescription } from './tfjs/index.js';

@@ -1,7 +1,7 @@
 /**
  * End-to-end jobs built from the layers below: the lab-scale training run (warm start, RL,
  * evaluation, report), the lab searcher's evaluation jobs, the scripted demonstrations of the
- * warm start and the lab generator's training data.
+ * warm start, the lab generator's training data and the lab world's shipped dense index.
  *
  * @example
  * ```ts
@@ -13,3 +13,4 @@ export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-genera
 export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
 export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
 export { labResultRows, learningCurveRows, labVerdict } from './lab-report.js';
+export { buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck, type LabDenseIndexSource } from './lab-dense-index.js';

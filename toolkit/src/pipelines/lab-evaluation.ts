@@ -7,6 +7,7 @@
  * description, so the SFT searcher's evaluation runs on one core while RL trains on the other,
  * and the RL searcher's is split across both.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadLabSearcher } from '../agent/lab-searcher/loaded.js';
@@ -44,6 +45,12 @@ export const searcherEvaluationJobSchema = z.object({
   preset: z.string().min(1),
   initialDocs: z.number().int().min(1),
   maxResponseTokens: z.number().int().min(1),
+  /**
+   * ONNX Runtime's intra-op threads for the worker's searcher and generator (they take turns, so
+   * they share them). `evaluateSearcherInWorkers` gives each of its workers an even share of the
+   * cores when the job names none.
+   */
+  threads: z.number().int().min(1).optional(),
 });
 export type SearcherEvaluationJob = z.output<typeof searcherEvaluationJobSchema>;
 
@@ -63,8 +70,9 @@ export async function evaluateSearcherJob(job: SearcherEvaluationJob, onProgress
   const finished = await readFinishedJsonl(join(job.out, RECORDS_FILE), evalRecordSchema).catch(() => []);
   if (finished.length >= job.questions.length) return finished.slice(0, job.questions.length);
   const opened = await openRetrieverSource(job.retriever, 'retriever');
-  const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...(job.generatorModel ? { model: job.generatorModel } : {}) });
-  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs }, job.tokenizer);
+  const threads = job.threads === undefined ? {} : { threads: job.threads };
+  const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...threads, ...(job.generatorModel ? { model: job.generatorModel } : {}) });
+  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs }, job.tokenizer, threads);
   try {
     const { records } = await runEvaluation({
       methods: ['s3'], questions: job.questions.map(toQaRecord), out: job.out,
@@ -89,6 +97,8 @@ function toQaRecord(q: SearcherEvaluationJob['questions'][number]): QaRecord {
 /**
  * Evaluates in `parts` worker threads, each taking a contiguous share of the questions into its own
  * directory (`out/part1`, … for more than one part); the records come back in question order.
+ * Each worker's models run on `job.threads` threads, by default the cores divided by `parts` (at
+ * least one), so that the workers together use about every core once.
  *
  * @example
  * ```ts
@@ -98,9 +108,10 @@ function toQaRecord(q: SearcherEvaluationJob['questions'][number]): QaRecord {
 export async function evaluateSearcherInWorkers(job: SearcherEvaluationJob, parts: number, onProgress?: (done: number, total: number) => void): Promise<EvalRecord[]> {
   const size = Math.ceil(job.questions.length / Math.max(1, parts));
   const shares = Array.from({ length: Math.max(1, parts) }, (_, i) => job.questions.slice(i * size, (i + 1) * size)).filter((q) => q.length > 0);
+  const threads = job.threads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, parts)));
   const progress = shares.map(() => 0);
   const rows = await Promise.all(shares.map((questions, i) => runWorker(
-    { ...job, questions, out: shares.length === 1 ? job.out : join(job.out, `part${i + 1}`) },
+    { ...job, questions, threads, out: shares.length === 1 ? job.out : join(job.out, `part${i + 1}`) },
     (done) => {
       progress[i] = done;
       onProgress?.(progress.reduce((a, b) => a + b, 0), job.questions.length);

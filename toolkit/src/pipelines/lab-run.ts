@@ -12,6 +12,7 @@
  * `searcher/` with the tokenizer beside it, loadable by `loadLocalChatModel`.
  */
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LAB_DATA_SOURCE, LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
 import { isUrl } from '../core/is-url.js';
@@ -283,7 +284,8 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   const reference = config.klCoef > 0 || config.klLossCoef > 0 ? await loadCausalLM(sftDir) : undefined;
   const valueHead = config.algorithm === 'ppo' ? (loaded?.valueHead ?? new ValueHead(lm.architecture.hiddenSize)) : undefined;
   const start = loaded?.state.step ?? 0;
-  const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start });
+  // One gradient worker per spare core: the update (tfjs on WASM) otherwise uses one.
+  const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start, gradientWorkers: availableParallelism() - 1 });
   if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
   const history = await readFile(metricsFile, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RlStepMetrics).filter((m) => m.step <= start), () => [] as RlStepMetrics[]);
   if (start === 0) await rm(metricsFile, { force: true });

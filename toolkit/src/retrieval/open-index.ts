@@ -25,9 +25,9 @@ export const retrieverDescriptionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bm25') }),
   z.object({
     kind: z.literal('dense'),
-    /** The corpus the passages are read from (absolute path). */
+    /** The corpus the passages are read from: an absolute path, or one relative to the index directory (a shipped index moves with its repository). */
     corpus: z.string(),
-    /** The encoder directory (absolute path). */
+    /** The encoder directory: absolute, or relative to the index directory. */
     encoder: z.string(),
     queryPrefix: z.string(),
     passagePrefix: z.string(),
@@ -56,14 +56,16 @@ export async function openRetriever(dir: string): Promise<OpenedRetriever> {
     const index = await openBm25Index(dir);
     return { retriever: index, kind: 'bm25', documents: index.size, name: `bm25 ${resolve(dir)}`, close: () => index.close() };
   }
+  // An absolute path stays as it is; a relative one is read from the index directory.
+  const encoderDir = resolve(dir, description.encoder);
   const [index, encoder, passages] = await Promise.all([
     openVectorIndex(dir),
-    loadEncoder(description.encoder, { maxLength: description.maxLength }),
-    readCorpus(description.corpus).toArray(),
+    loadEncoder(encoderDir, { maxLength: description.maxLength }),
+    readCorpus(resolve(dir, description.corpus)).toArray(),
   ]);
   const retriever = new DenseRetriever({ index, encode: (texts) => encoder.encode(texts), passages, queryPrefix: description.queryPrefix });
   return {
-    retriever, kind: 'dense', documents: index.size, name: `dense ${resolve(dir)} (${description.encoder})`,
+    retriever, kind: 'dense', documents: index.size, name: `dense ${resolve(dir)} (${encoderDir})`,
     close: async () => {
       await encoder.dispose();
       if (index instanceof FlatScanIndex) await index.dispose();

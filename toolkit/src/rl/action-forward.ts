@@ -1,8 +1,8 @@
 /**
  * One forward pass over rollouts that scores only the searcher's own tokens: their
- * log-probabilities, the policy's entropy there, and the critic's values. The vocabulary head
- * runs on those positions alone (a transcript is mostly retrieved text, which is state), and the
- * positions are cut out with slices — WASM has no gradient for gather.
+ * log-probabilities, the policy's entropy there, and the critic's values. The last layer and the
+ * vocabulary head run on those positions alone (a transcript is mostly retrieved text, which is
+ * state), and the positions are cut out with slices — WASM has no gradient for gather.
  *
  * Position t − 1's hidden state predicts token t, so the value of action token t is read there
  * too: the value of the state the token was sampled in.
@@ -66,13 +66,12 @@ export function actionForward(lm: TransformerLM, rows: readonly ActionSequence[]
   const targets = rows.flatMap((r, i) => (runsOf[i] as [number, number][]).flatMap(([s, e]) => r.tokens.slice(s, e)));
   if (targets.length === 0) throw new Error('actionForward: no action tokens in the batch');
   return tf.tidy(() => {
-    const hidden = lm.forwardHiddenStates(ids, keyMask);
-    const size = hidden.shape[2];
-    const pieces = rows.flatMap((r, i) => {
+    // Position t − 1 predicts token t: the states before each run of action tokens.
+    const select = rows.map((r, i) => {
       const offset = width - r.tokens.length;
-      return (runsOf[i] as [number, number][]).map(([s, e]) => tf.slice(hidden, [i, offset + s - 1, 0], [1, e - s, size]).reshape([e - s, size]));
+      return (runsOf[i] as [number, number][]).flatMap(([s, e]) => Array.from({ length: e - s }, (_, j) => offset + s - 1 + j));
     });
-    const states = (pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0)) as tf.Tensor2D;
+    const states = lm.forwardSelectedStates(ids, keyMask, select);
     const logits = lm.headLogits(states);
     const logSoftmax = tf.logSoftmax(logits);
     const onehot = tf.oneHot(tf.tensor1d(targets, 'int32'), lm.vocabSize);

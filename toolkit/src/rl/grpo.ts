@@ -36,14 +36,16 @@
  */
 import { Random } from '../core/random.js';
 import { tf } from '../models/tfjs/index.js';
-import { actionForward } from './action-forward.js';
+import type { TransformerLM } from '../models/lm/index.js';
+import { actionForward, type ActionSequence } from './action-forward.js';
+import type { RlConfig } from './config.js';
 import { groupRelativeAdvantages } from './advantages.js';
-import { accumulateGradients, globalNormScale } from './gradients.js';
+import { globalNormScale } from './gradients.js';
 import { clippedPolicyLoss, klPenalty } from './losses.js';
 import { microBatches } from './micro-batches.js';
 import type { TrainingQuestion } from './rollouts.js';
 import { scoreBatch, SearcherTrainerBase, type ScoredRollout, type SearcherTrainerOptions, type StepResult, type UpdateMetrics } from './step.js';
-import { shuffledMiniBatches, UpdateStats, type Gradients, type MicroBatchLoss } from './update.js';
+import { actionTokens, shuffledMiniBatches, UpdateStats, type MicroBatchLoss } from './update.js';
 
 /** A scored rollout with its group-relative advantage. */
 interface GrpoSample extends ScoredRollout {
@@ -73,36 +75,48 @@ export class GrpoTrainer extends SearcherTrainerBase {
   /** ppoEpochs passes over the batch; one Adam step of the policy per mini-batch. */
   private async update(samples: readonly GrpoSample[], step: number): Promise<UpdateMetrics> {
     const c = this.config;
+    const { lm, padId } = this.options;
     const stats = new UpdateStats();
-    const policyVariables = this.options.lm.variables;
+    const policyVariables = lm.variables;
+    const pool = await this.gradientPool();
     const random = new Random(c.seed * 7919 + step, 'ppo-mini-batches');
     for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
       for (const mini of shuffledMiniBatches(random, samples, c.miniBatchSize)) {
-        let grads: Gradients | undefined;
-        for (const micro of microBatches(mini, c.microBatchSize, c.microBatchTokens, (s) => s.rollout.tokens.length)) {
-          grads = accumulateGradients(grads, await stats.gradients(micro, mini, policyVariables, () => this.loss(micro)));
-        }
-        const { scale, norm } = await globalNormScale(grads as Gradients, c.gradClip, 1);
-        this.actorOptimizer.applyScaledGradients(grads as Gradients, scale);
-        tf.dispose(Object.values(grads as Gradients));
+        const micros = microBatches(mini, c.microBatchSize, c.microBatchTokens, (s) => s.rollout.tokens.length);
+        const grads = await pool.gradients(micros, actionTokens(mini), stats, policyVariables, (micro) => grpoLoss(lm, micro, c, padId));
+        const { scale, norm } = await globalNormScale(grads, c.gradClip, 1);
+        this.actorOptimizer.applyScaledGradients(grads, scale);
+        tf.dispose(Object.values(grads));
+        await pool.weightsChanged(policyVariables);
         stats.updated(norm);
       }
     }
     return stats.metrics(c, step);
   }
+}
 
-  /** One micro-batch's GRPO loss: clipped policy loss − β·entropy + klLossCoef · mean low_var_kl to the reference. */
-  private loss(micro: readonly GrpoSample[]): MicroBatchLoss {
-    const c = this.config;
-    const f = actionForward(this.options.lm, micro.map((s) => s.rollout), this.options.padId);
-    const ones = tf.onesLike(f.logProbs);
-    const old = tf.tensor1d(micro.flatMap((s) => s.old));
-    // The rollout's one advantage on each of its action tokens.
-    const advantages = tf.tensor1d(micro.flatMap((s) => s.old.map(() => s.advantage)));
-    const policy = clippedPolicyLoss({ logProbs: f.logProbs, oldLogProbs: old, advantages, mask: ones, clipRatio: c.clipRatio });
-    const entropy = tf.mean(f.entropy as tf.Tensor1D) as tf.Scalar;
-    let loss = tf.sub(policy.loss, tf.mul(c.entropyCoef, entropy));
-    if (c.klLossCoef > 0) loss = tf.add(loss, tf.mul(c.klLossCoef, tf.mean(klPenalty(f.logProbs, tf.tensor1d(micro.flatMap((s) => s.ref)), 'low_var_kl'))));
-    return { loss: loss as tf.Scalar, terms: { policyLoss: policy.loss, clipFraction: policy.clipFraction, approxKl: policy.approxKl, entropy } };
-  }
+/** What the GRPO loss reads of a rollout: its tokens, log π_old and log π_ref of its action tokens, and its advantage. */
+export interface GrpoLossSample {
+  rollout: ActionSequence;
+  old: readonly number[];
+  ref: readonly number[];
+  advantage: number;
+}
+
+/**
+ * One micro-batch's GRPO loss: clipped policy loss − β·entropy + klLossCoef · mean low_var_kl to
+ * the reference. A function of the policy and the samples alone, so a gradient worker computes it
+ * on its own copy of the policy.
+ */
+export function grpoLoss(lm: TransformerLM, micro: readonly GrpoLossSample[], c: RlConfig, padId: number): MicroBatchLoss {
+  const f = actionForward(lm, micro.map((s) => s.rollout), padId);
+  const ones = tf.onesLike(f.logProbs);
+  const old = tf.tensor1d(micro.flatMap((s) => s.old));
+  // The rollout's one advantage on each of its action tokens.
+  const advantages = tf.tensor1d(micro.flatMap((s) => s.old.map(() => s.advantage)));
+  const policy = clippedPolicyLoss({ logProbs: f.logProbs, oldLogProbs: old, advantages, mask: ones, clipRatio: c.clipRatio });
+  const entropy = tf.mean(f.entropy as tf.Tensor1D) as tf.Scalar;
+  let loss = tf.sub(policy.loss, tf.mul(c.entropyCoef, entropy));
+  if (c.klLossCoef > 0) loss = tf.add(loss, tf.mul(c.klLossCoef, tf.mean(klPenalty(f.logProbs, tf.tensor1d(micro.flatMap((s) => s.ref)), 'low_var_kl'))));
+  return { loss: loss as tf.Scalar, terms: { policyLoss: policy.loss, clipFraction: policy.clipFraction, approxKl: policy.approxKl, entropy } };
 }

@@ -37,14 +37,16 @@
  */
 import { Random } from '../core/random.js';
 import { tf } from '../models/tfjs/index.js';
-import { actionForward } from './action-forward.js';
+import type { TransformerLM } from '../models/lm/index.js';
+import { actionForward, type ActionSequence } from './action-forward.js';
+import type { RlConfig } from './config.js';
 import { gaeAdvantages, whiten } from './advantages.js';
-import { accumulateGradients, globalNormScale } from './gradients.js';
+import { globalNormScale } from './gradients.js';
 import { clippedPolicyLoss, clippedValueLoss, klPenalty } from './losses.js';
 import { microBatches } from './micro-batches.js';
 import type { TrainingQuestion } from './rollouts.js';
 import { scoreBatch, SearcherTrainerBase, type ScoredRollout, type SearcherTrainerOptions, type StepResult, type UpdateMetrics } from './step.js';
-import { criticLearningRateAt, shuffledMiniBatches, UpdateStats, type Gradients, type MicroBatchLoss } from './update.js';
+import { actionTokens, criticLearningRateAt, shuffledMiniBatches, UpdateStats, type MicroBatchLoss } from './update.js';
 import type { ValueHead } from './value-head.js';
 
 /** A scored rollout with its per-token advantages (whitened) and returns (the critic's targets). */
@@ -82,44 +84,58 @@ export class PpoTrainer extends SearcherTrainerBase {
   /** ppoEpochs passes over the batch; one Adam step of the policy and of the critic per mini-batch. */
   private async update(samples: readonly PpoSample[], step: number): Promise<UpdateMetrics> {
     const c = this.config;
+    const { lm, padId } = this.options;
+    const valueHead = this.valueHead;
     (this.criticOptimizer as unknown as { learningRate: number }).learningRate = criticLearningRateAt(c, step);
     const stats = new UpdateStats();
-    const variables = [...this.options.lm.variables, ...this.valueHead.variables];
-    const criticNames = new Set(this.valueHead.variables.map((v) => v.name));
+    const variables = [...lm.variables, ...valueHead.variables];
+    const criticNames = new Set(valueHead.variables.map((v) => v.name));
+    const pool = await this.gradientPool();
     const random = new Random(c.seed * 7919 + step, 'ppo-mini-batches');
     for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
       for (const mini of shuffledMiniBatches(random, samples, c.miniBatchSize)) {
-        let summed: Gradients | undefined;
-        for (const micro of microBatches(mini, c.microBatchSize, c.microBatchTokens, (s) => s.rollout.tokens.length)) {
-          summed = accumulateGradients(summed, await stats.gradients(micro, mini, variables, () => this.loss(micro)));
-        }
+        const micros = microBatches(mini, c.microBatchSize, c.microBatchTokens, (s) => s.rollout.tokens.length);
+        const all = await pool.gradients(micros, actionTokens(mini), stats, variables, (micro) => ppoLoss(lm, valueHead, micro, c, padId));
         // The policy and the critic are clipped and stepped apart (verl has two models and two optimizers).
-        const all = summed as Gradients;
         const actor = Object.fromEntries(Object.entries(all).filter(([name]) => !criticNames.has(name)));
         const critic = Object.fromEntries(Object.entries(all).filter(([name]) => criticNames.has(name)));
         const { scale, norm } = await globalNormScale(actor, c.gradClip, 1);
         this.actorOptimizer.applyScaledGradients(actor, scale);
         if (Object.keys(critic).length > 0) this.criticOptimizer.applyScaledGradients(critic, (await globalNormScale(critic, c.gradClip, 1)).scale);
         tf.dispose(Object.values(all));
+        await pool.weightsChanged(variables);
         stats.updated(norm);
       }
     }
     return stats.metrics(c, step);
   }
+}
 
-  /** One micro-batch's PPO loss: clipped policy loss − β·entropy + c·clipped value loss (+ a KL loss, if klLossCoef is set). */
-  private loss(micro: readonly PpoSample[]): MicroBatchLoss {
-    const c = this.config;
-    const f = actionForward(this.options.lm, micro.map((s) => s.rollout), this.options.padId, this.valueHead);
-    // Every entry of f is an action token, so the mask is all ones.
-    const mask = tf.onesLike(f.logProbs);
-    const perToken = (pick: (s: PpoSample) => number[]): tf.Tensor1D => tf.tensor1d(micro.flatMap(pick));
-    const policy = clippedPolicyLoss({ logProbs: f.logProbs, oldLogProbs: perToken((s) => s.old), advantages: perToken((s) => s.advantages), mask, clipRatio: c.clipRatio });
-    const entropy = tf.mean(f.entropy as tf.Tensor1D) as tf.Scalar;
-    let loss = tf.sub(policy.loss, tf.mul(c.entropyCoef, entropy));
-    const value = clippedValueLoss({ values: f.values as tf.Tensor1D, oldValues: perToken((s) => s.values), returns: perToken((s) => s.returns), mask, clipRange: c.valueClipRange });
-    loss = tf.add(loss, tf.mul(c.valueLossCoef, value.loss));
-    if (c.klLossCoef > 0) loss = tf.add(loss, tf.mul(c.klLossCoef, tf.mean(klPenalty(f.logProbs, perToken((s) => s.ref), 'low_var_kl'))));
-    return { loss: loss as tf.Scalar, terms: { valueLoss: value.loss, policyLoss: policy.loss, clipFraction: policy.clipFraction, approxKl: policy.approxKl, entropy } };
-  }
+/** What the PPO loss reads of a rollout: its tokens and, per action token, log π_old, log π_ref, V_old, the advantage and the return. */
+export interface PpoLossSample {
+  rollout: ActionSequence;
+  old: readonly number[];
+  ref: readonly number[];
+  values: readonly number[];
+  advantages: readonly number[];
+  returns: readonly number[];
+}
+
+/**
+ * One micro-batch's PPO loss: clipped policy loss − β·entropy + c·clipped value loss (+ a KL loss,
+ * if klLossCoef is set). A function of the policy, the critic and the samples alone, so a gradient
+ * worker computes it on its own copies.
+ */
+export function ppoLoss(lm: TransformerLM, valueHead: ValueHead, micro: readonly PpoLossSample[], c: RlConfig, padId: number): MicroBatchLoss {
+  const f = actionForward(lm, micro.map((s) => s.rollout), padId, valueHead);
+  // Every entry of f is an action token, so the mask is all ones.
+  const mask = tf.onesLike(f.logProbs);
+  const perToken = (pick: (s: PpoLossSample) => readonly number[]): tf.Tensor1D => tf.tensor1d(micro.flatMap(pick));
+  const policy = clippedPolicyLoss({ logProbs: f.logProbs, oldLogProbs: perToken((s) => s.old), advantages: perToken((s) => s.advantages), mask, clipRatio: c.clipRatio });
+  const entropy = tf.mean(f.entropy as tf.Tensor1D) as tf.Scalar;
+  let loss = tf.sub(policy.loss, tf.mul(c.entropyCoef, entropy));
+  const value = clippedValueLoss({ values: f.values as tf.Tensor1D, oldValues: perToken((s) => s.values), returns: perToken((s) => s.returns), mask, clipRange: c.valueClipRange });
+  loss = tf.add(loss, tf.mul(c.valueLossCoef, value.loss));
+  if (c.klLossCoef > 0) loss = tf.add(loss, tf.mul(c.klLossCoef, tf.mean(klPenalty(f.logProbs, perToken((s) => s.ref), 'low_var_kl'))));
+  return { loss: loss as tf.Scalar, terms: { valueLoss: value.loss, policyLoss: policy.loss, clipFraction: policy.clipFraction, approxKl: policy.approxKl, entropy } };
 }

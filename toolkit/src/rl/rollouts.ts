@@ -6,7 +6,8 @@
  */
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
-import type { TransformerLM } from '../models/lm/index.js';
+import { OnnxCausalLM, type CausalLM, type TransformerLM } from '../models/lm/index.js';
+import { resolveDevice } from '../models/tfjs/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
 import type { RewardDetail } from '../reward/gbr.js';
 import type { RewardTrajectory } from '../reward/types.js';
@@ -56,7 +57,10 @@ export interface CollectedRollouts {
 export type SearchSettings = Omit<SearchLoopOptions, 'questions' | 'method'>;
 
 export interface CollectRolloutsOptions {
+  /** The policy; rollouts are sampled from `sampler` when one is given (a copy of the same weights). */
   lm: TransformerLM;
+  /** A faster copy of `lm`'s current weights to sample with (an ONNX Runtime snapshot; see {@link rolloutSampler}). */
+  sampler?: CausalLM;
   tokenizer: TextTokenizer;
   reward: RolloutReward;
   questions: readonly TrainingQuestion[];
@@ -81,7 +85,7 @@ export async function sampleRollouts(options: Omit<CollectRolloutsOptions, 'rewa
   const started = performance.now();
   const samples = options.samplesPerQuestion ?? 1;
   const repeated = options.questions.flatMap((q) => Array.from({ length: samples }, (_, sample) => ({ q, sample })));
-  const policy = new LmSearcherPolicy(options.lm, options.tokenizer, options.sampling, options.method ?? 's3');
+  const policy = new LmSearcherPolicy(options.sampler ?? options.lm, options.tokenizer, options.sampling, options.method ?? 's3');
   const trajectories = await runSearchLoop({ ...options.search, questions: repeated.map(({ q }) => q.question), policy, method: options.method ?? 's3' });
   const rollouts = repeated.map(({ q, sample }, i) => {
     const record = policy.records.get(i);
@@ -114,4 +118,23 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
   const started = performance.now();
   const rollouts = await rewardRollouts(options.reward, sampled.rollouts);
   return { rollouts, seconds: { search: sampled.seconds, reward: (performance.now() - started) / 1000 } };
+}
+
+/**
+ * What a step samples its rollouts with: on the CPU, an ONNX Runtime snapshot of the policy's
+ * current weights (multi-threaded, several times faster to generate with than tfjs on WASM; made
+ * again each step, in tens of milliseconds); on a GPU or for GPT-2, the policy itself. The same
+ * weights and the same seeded sampler, so the same rollouts but for floating-point rounding.
+ *
+ * @example
+ * ```ts
+ * const sampler = await rolloutSampler(lm);
+ * const { rollouts } = await sampleRollouts({ lm, sampler: sampler.model, tokenizer, questions, search, sampling });
+ * sampler.dispose();
+ * ```
+ */
+export async function rolloutSampler(lm: TransformerLM): Promise<{ model: CausalLM; dispose(): void }> {
+  if (lm.family !== 'llama' || (await resolveDevice()).backend === 'webgpu') return { model: lm, dispose: () => undefined };
+  const copy = await OnnxCausalLM.fromTransformerLM(lm);
+  return { model: copy, dispose: () => copy.dispose() };
 }

@@ -11,12 +11,14 @@ import { ScaledAdam } from '../models/tfjs/adam.js';
 import { tf } from '../models/tfjs/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
 import { actionForward } from './action-forward.js';
+import { GradientPool } from './gradient-pool.js';
+import type { UpdateMetrics } from './update.js';
 import type { RlConfig } from './config.js';
 import { microBatches } from './micro-batches.js';
-import { rewardRollouts, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { rewardRollouts, rolloutSampler, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import type { ValueHead } from './value-head.js';
 
-export interface RlStepMetrics {
+export interface RlStepMetrics extends UpdateMetrics {
   step: number;
   /** Mean reward, and its parts. */
   reward: number;
@@ -25,13 +27,6 @@ export interface RlStepMetrics {
   ragGenAcc: number;
   /** Mean per-token KL of the sampling policy to the reference (log π_old − log π_ref). */
   kl: number;
-  entropy: number;
-  clipFraction: number;
-  /** Mean of log π_old − log π over the updates (how far the updates moved the policy). */
-  approxKl: number;
-  policyLoss: number;
-  valueLoss: number;
-  gradNorm: number;
   /** Searcher tokens per rollout, turns, searches and documents given to the generator. */
   responseLength: number;
   turns: number;
@@ -40,8 +35,6 @@ export interface RlStepMetrics {
   rollouts: number;
   /** Rollouts left out of the update (no action token: every turn's context was too long). */
   skipped: number;
-  actorLearningRate: number;
-  criticLearningRate: number;
   seconds: { search: number; reward: number; forward: number; update: number; total: number };
 }
 
@@ -51,8 +44,7 @@ export interface StepResult {
   rollouts: Rollout[];
 }
 
-/** The metrics an update pass reports, in the order the step's metrics list them. */
-export type UpdateMetrics = Pick<RlStepMetrics, 'entropy' | 'clipFraction' | 'approxKl' | 'policyLoss' | 'valueLoss' | 'gradNorm' | 'actorLearningRate' | 'criticLearningRate'>;
+export type { UpdateMetrics } from './update.js';
 
 export interface SearcherTrainerOptions {
   lm: TransformerLM;
@@ -69,6 +61,11 @@ export interface SearcherTrainerOptions {
   padId: number;
   /** Steps already done (a resumed run). Default 0. */
   step?: number;
+  /**
+   * Worker threads that share the update's micro-batches with this one (`GradientPool`); 0, the
+   * default, computes every gradient here. One per spare core makes an update on WASM that much faster.
+   */
+  gradientWorkers?: number;
 }
 
 /**
@@ -126,9 +123,19 @@ export abstract class SearcherTrainerBase implements SearcherTrainer {
     return { metrics: stepMetrics(step, batch, updated, { reference: this.options.reference !== undefined, updateSeconds, started }), rollouts: batch.rollouts };
   }
 
+  /** The pool the updates compute gradients with, started on first use. */
+  protected gradientPool(): Promise<GradientPool> {
+    const { lm, valueHead, config, padId } = this.options;
+    this.pool ??= GradientPool.start({ lm, ...(this.algorithm === 'ppo' && valueHead ? { valueHead } : {}), algorithm: this.algorithm, config, padId, workers: this.options.gradientWorkers ?? 0 });
+    return this.pool;
+  }
+
+  private pool: Promise<GradientPool> | undefined;
+
   dispose(): void {
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
+    void this.pool?.then((pool) => pool.dispose(), () => undefined);
   }
 }
 
@@ -161,10 +168,11 @@ export interface ScoredBatch {
  */
 export async function scoreBatch(options: SearcherTrainerOptions, questions: readonly TrainingQuestion[], step: number, valueHead: ValueHead | undefined): Promise<ScoredBatch> {
   const c = options.config;
+  const sampler = await rolloutSampler(options.lm);
   const sampled = await sampleRollouts({
-    lm: options.lm, tokenizer: options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
+    lm: options.lm, sampler: sampler.model, tokenizer: options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
     search: options.search, sampling: { temperature: c.temperature, maxTokens: c.maxResponseTokens, seed: c.seed * 100_003 + step * 101 },
-  });
+  }).finally(() => sampler.dispose());
   // The reward and the log-probabilities need only the rollouts, not each other: with the generator
   // in a worker thread (workerChatModel) it answers while this thread computes them.
   const rewardStarted = performance.now();

@@ -7,9 +7,21 @@
 import type { Random } from '../core/random.js';
 import { tf } from '../models/tfjs/index.js';
 import type { RlConfig } from './config.js';
-import type { UpdateMetrics } from './step.js';
 
 export type Gradients = Record<string, tf.Tensor>;
+
+/** The metrics an update pass reports (part of a step's metrics, `RlStepMetrics`): per-token means over every update, the mean gradient norm, the rates. */
+export interface UpdateMetrics {
+  entropy: number;
+  clipFraction: number;
+  /** Mean of log π_old − log π over the updates (how far the updates moved the policy). */
+  approxKl: number;
+  policyLoss: number;
+  valueLoss: number;
+  gradNorm: number;
+  actorLearningRate: number;
+  criticLearningRate: number;
+}
 
 /** A micro-batch's loss, and the terms the step's metrics average (each a mean over the micro-batch's action tokens). */
 export interface MicroBatchLoss {
@@ -22,7 +34,11 @@ interface WithActions {
   old: readonly number[];
 }
 
-const actionTokens = (items: readonly WithActions[]): number => items.reduce((n, s) => n + s.old.length, 0);
+/** Action tokens of rollouts (the tokens the loss averages over). */
+export const actionTokens = (items: readonly WithActions[]): number => items.reduce((n, s) => n + s.old.length, 0);
+
+/** The sums behind an update's loss-term means (each term × the micro-batch's action tokens), as one worker reports them to another. */
+export type TermSums = Record<keyof MicroBatchLoss['terms'] | 'tokens', number>;
 
 /**
  * One epoch's mini-batches: `items` in a seeded shuffle, cut into groups of `size` (the last may
@@ -59,7 +75,7 @@ export function criticLearningRateAt(c: RlConfig, step: number): number {
  * @example
  * ```ts
  * const stats = new UpdateStats();
- * const grads = await stats.gradients(micro, mini, lm.variables, () => loss(micro));
+ * const grads = await stats.gradients(micro, actionTokens(mini), lm.variables, () => loss(micro));
  * stats.updated(norm);
  * stats.metrics(config, step).policyLoss; // mean over every action token of every update
  * ```
@@ -68,11 +84,11 @@ export class UpdateStats {
   private readonly sums = { entropy: 0, clipFraction: 0, approxKl: 0, policyLoss: 0, valueLoss: 0, tokens: 0, gradNorm: 0, updates: 0 };
 
   /**
-   * ∇ over `variables` of `micro`'s loss × its share of `mini`'s action tokens; the loss terms
-   * are added to the sums, weighted by the micro-batch's tokens.
+   * ∇ over `variables` of `micro`'s loss × its share of its mini-batch's action tokens
+   * (`miniTokens`); the loss terms are added to the sums, weighted by the micro-batch's tokens.
    */
-  async gradients(micro: readonly WithActions[], mini: readonly WithActions[], variables: tf.Variable[], loss: () => MicroBatchLoss): Promise<Gradients> {
-    const weight = actionTokens(micro) / actionTokens(mini);
+  async gradients(micro: readonly WithActions[], miniTokens: number, variables: tf.Variable[], loss: () => MicroBatchLoss): Promise<Gradients> {
+    const weight = actionTokens(micro) / miniTokens;
     const terms: [keyof MicroBatchLoss['terms'], tf.Scalar][] = [];
     const { value, grads } = tf.variableGrads(() => {
       const computed = loss();
@@ -87,6 +103,17 @@ export class UpdateStats {
     }
     this.sums.tokens += tokens;
     return grads;
+  }
+
+  /** The loss-term sums so far (what another thread's stats {@link absorb}). */
+  termSums(): TermSums {
+    const { entropy, clipFraction, approxKl, policyLoss, valueLoss, tokens } = this.sums;
+    return { entropy, clipFraction, approxKl, policyLoss, valueLoss, tokens };
+  }
+
+  /** Adds loss-term sums computed elsewhere (a gradient worker's micro-batches). */
+  absorb(sums: TermSums): void {
+    for (const key of Object.keys(sums) as (keyof TermSums)[]) this.sums[key] += sums[key];
   }
 
   /** Counts one optimizer update and the global norm of its (policy) gradient. */

@@ -1,7 +1,7 @@
 /**
- * The searcher as a trainable policy: a tfjs causal LM that writes the s3 responses, with every
- * token it saw and wrote recorded. RL needs the exact tokens a rollout sampled (their log-probs are
- * the PPO ratio's denominator), so the transcript is kept as token segments — the searcher's own
+ * The searcher as a trainable policy: a causal LM (the tfjs model being trained, or an inference
+ * runtime's copy of it) that writes the s3 responses, with every token it saw and wrote recorded.
+ * RL needs the exact tokens a rollout sampled (their log-probs are the PPO ratio's denominator), so the transcript is kept as token segments — the searcher's own
  * (trained) and the environment's `<information>` blocks (state, masked from the loss) — never
  * re-tokenised from text, which would not give back the same ids (verl keeps rolling token state
  * the same way).
@@ -10,7 +10,7 @@
  */
 import type { SearcherPolicy, SearcherState, PolicyOutput } from '../searcher/policy.js';
 import type { TextTokenizer } from '../../models/tokenizer/index.js';
-import type { TransformerLM } from '../../models/lm/index.js';
+import type { CausalLM } from '../../models/lm/index.js';
 
 /** The token transcript of one searcher run: prompt, then alternating action and observation segments. */
 export interface SearcherTokens {
@@ -55,7 +55,7 @@ export class LmSearcherPolicy implements SearcherPolicy {
   private readonly template: (prompt: string) => string;
   private readonly endOfTurn: readonly number[];
 
-  constructor(private readonly lm: TransformerLM, private readonly tokenizer: TextTokenizer, options: LmSearcherOptions = {}, name = 'lm-searcher') {
+  constructor(private readonly lm: CausalLM, private readonly tokenizer: TextTokenizer, options: LmSearcherOptions = {}, name = 'lm-searcher') {
     this.name = name;
     this.temperature = options.temperature ?? 0;
     this.maxTokens = options.maxTokens ?? 96;

@@ -1,7 +1,8 @@
 /**
  * A trained lab searcher directory (`trainLabSearcher` writes one: `searcher/`, `sft/`, or the
- * shipped `datasets/models/lab-searcher`) loaded in process, and the s3 loop it runs: the lab
- * prompt, greedy, `LmSearcherPolicy` over its `TransformerLM`. The `s3` method runs it when the
+ * shipped `datasets/models/lab-searcher`) loaded in process for evaluation, and the s3 loop it
+ * runs: the lab prompt, greedy, `LmSearcherPolicy` over its model (generation only, so on the
+ * inference runtime `loadInferenceLM` picks: ONNX Runtime on the CPU). The `s3` method runs it when the
  * searcher it is given is a lab searcher; `labSearcherMethod` wraps one as a method of its own name.
  * `s3lab.json` in the directory says it is one, with the preset and initial documents it was
  * trained with.
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { LAB_SCALE } from '../../config/index.js';
 import { readJsonFile } from '../../core/json-file.js';
-import { loadCausalLM, type TransformerLM } from '../../models/lm/index.js';
+import { loadInferenceLM, type CausalLM, type InferenceRuntime } from '../../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../../models/tokenizer/index.js';
 import type { Retriever } from '../../retrieval/types.js';
 import { runSearchLoop } from '../searcher/loop.js';
@@ -59,15 +60,22 @@ export interface LabSearcher {
   readonly name: string;
   /** Its `s3lab.json`, when the directory has one. */
   readonly info: LabSearcherInfo | undefined;
-  readonly lm: TransformerLM;
+  readonly lm: CausalLM;
   readonly tokenizer: TextTokenizer;
   dispose(): void;
 }
 
+export interface LoadLabSearcherOptions {
+  /** ONNX Runtime's intra-op threads (default: every core); split the cores between models that run at once. */
+  threads?: number;
+  /** The inference runtime (default `auto`, see `loadInferenceLM`). */
+  runtime?: InferenceRuntime;
+}
+
 /**
  * Loads the model and tokenizer of a lab searcher directory once; every run reuses them. `info`
- * replaces its `s3lab.json`, and `tokenizerDir` names the tokenizer when the directory holds only
- * weights (a training checkpoint).
+ * replaces its `s3lab.json`, `tokenizerDir` names the tokenizer when the directory holds only
+ * weights (a training checkpoint), and `options` the runtime's threads.
  *
  * @example
  * ```ts
@@ -76,8 +84,8 @@ export interface LabSearcher {
  * searcher.dispose();
  * ```
  */
-export async function loadLabSearcher(dir: string, info?: LabSearcherInfo, tokenizerDir = dir): Promise<LabSearcher> {
-  const [lm, tokenizer, read] = await Promise.all([loadCausalLM(dir), loadTokenizer(tokenizerDir), info ? Promise.resolve(info) : readLabSearcherInfo(dir)]);
+export async function loadLabSearcher(dir: string, info?: LabSearcherInfo, tokenizerDir = dir, options: LoadLabSearcherOptions = {}): Promise<LabSearcher> {
+  const [lm, tokenizer, read] = await Promise.all([loadInferenceLM(dir, options), loadTokenizer(tokenizerDir), info ? Promise.resolve(info) : readLabSearcherInfo(dir)]);
   return { kind: 'lab-searcher', dir, name: dir, info: read, lm, tokenizer, dispose: () => lm.dispose() };
 }
 

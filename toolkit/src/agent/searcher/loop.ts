@@ -36,6 +36,8 @@ export interface SearchLoopOptions {
   method?: string;
   /** Builds the prompt (default {@link buildSearcherPrompt}); for prompt ablations and small-context models. It must keep the start marker. */
   buildPrompt?: (options: SearcherPromptOptions) => string;
+  /** Called after each turn with the turns done and the most there can be (the preset's turns + 1; the loop ends early once every question has). */
+  onProgress?: (done: number, turns: number) => void;
 }
 
 export interface RunSearcherOptions extends SearchLoopOptions, ModelPolicyOptions {
@@ -127,7 +129,7 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
   });
 
   // maxTurns search turns, then one more response for those still active.
-  await runTurns(runs, s3Protocol(policy, preset, maxSelectableId), { turns: preset.maxTurns + 1, retriever, k: preset.docsPerTurn });
+  await runTurns(runs, s3Protocol(policy, preset, maxSelectableId), { turns: preset.maxTurns + 1, retriever, k: preset.docsPerTurn, onProgress: options.onProgress });
 
   return runs.map((run) => {
     const transcript = run.state.prompt + run.state.continuation;

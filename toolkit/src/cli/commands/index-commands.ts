@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { LAB_PATHS } from '../../config/index.js';
 import { countLines } from '../../core/lines.js';
 import { readCorpus } from '../../data/index.js';
 import { progressCallback } from '../../display/index.js';
@@ -8,7 +9,9 @@ import { E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, loadEncoder } from '../../models/in
 import { buildBm25Index } from '../../retrieval/bm25/index.js';
 import { buildDenseIndex, encodePassages } from '../../retrieval/dense/index.js';
 import { writeRetrieverDescription } from '../../retrieval/open-index.js';
+import { buildLabDenseIndex, checkLabDenseIndex } from '../../pipelines/lab-dense-index.js';
 import { parseOptions } from '../options.js';
+import { UsageError } from '../usage-error.js';
 
 const Bm25Options = z.object({
   corpus: z.string().min(1),
@@ -26,6 +29,14 @@ const DenseOptions = z.object({
   batchSize: z.coerce.number().int().min(1).max(65_536),
   maxLength: z.coerce.number().int().min(8).max(8192),
   prefixes: z.boolean(),
+});
+
+const LabDenseOptions = z.object({
+  out: z.string().min(1),
+  world: z.string().min(1),
+  encoder: z.string().min(1),
+  check: z.boolean().default(false),
+  sample: z.coerce.number().int().min(0).max(100_000),
 });
 
 export function registerIndexCommands(program: Command): void {
@@ -82,5 +93,29 @@ export function registerIndexCommands(program: Command): void {
       } finally {
         await encoder.dispose();
       }
+    });
+
+  index
+    .command('lab-dense')
+    .description("build the lab world's dense index that the repository ships (the lab corpus encoded by the lab encoder, FAISS Flat), with source.json recording the SHA-256 of the files it was made from; --check verifies one instead")
+    .option('--out <dir>', 'index directory (a finished index there is replaced)', LAB_PATHS.denseIndex)
+    .option('--world <dir>', 'the lab world whose corpus.jsonl is encoded', LAB_PATHS.world)
+    .option('--encoder <dir>', 'encoder directory (config.json, tokenizer.json, model.onnx)', LAB_PATHS.encoder)
+    .option('--check', "compare --out with source.json's hashes and encode --sample passages again instead of building (exit 2 on any difference)")
+    .option('--sample <n>', 'passages --check encodes again', '64')
+    .addHelpText('after', `\nExamples:\n  s3lab index lab-dense                 # rebuild ${LAB_PATHS.denseIndex}\n  s3lab index lab-dense --check         # check it against the corpus and the encoder`)
+    .action(async (raw: unknown) => {
+      const options = parseOptions(LabDenseOptions, raw);
+      if (options.check) {
+        const check = await checkLabDenseIndex(options.out, { sample: options.sample });
+        for (const problem of check.problems) process.stderr.write(`${options.out}: ${problem}\n`);
+        if (check.problems.length > 0) throw new UsageError(`${options.out} is not the lab world's dense index (rebuild it with: s3lab index lab-dense --out ${options.out})`);
+        process.stdout.write(`${options.out}: ${check.size} vectors built from the corpus and encoder files there now; ${check.sampled} passages encoded again differ from their stored vectors by at most ${check.maxDifference.toExponential(1)}\n`);
+        return;
+      }
+      const progress = progressCallback(`encoding ${options.world}/corpus.jsonl`);
+      const built = await buildLabDenseIndex({ out: options.out, world: options.world, encoder: options.encoder, onProgress: progress });
+      progress.finish();
+      process.stdout.write(`dense index of ${built.size} passages in ${built.directory} (${built.seconds.toFixed(1)} s); ${options.out}/source.json records what it was built from\n`);
     });
 }

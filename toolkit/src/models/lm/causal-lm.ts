@@ -5,29 +5,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { Random } from '../../core/random.js';
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
 import { parameterSpecs } from './parameters.js';
 import { writeSafetensors, type StoredTensor } from './safetensors.js';
-import { sampleToken } from './sampling.js';
-import { attentionMask, embeddingShapedHead, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from './transformer.js';
+import { checkTokenIds, decodeBatch, type DecodeStep } from './decoding.js';
+import { positionsFromMask } from './positions.js';
+import { attentionMask, embeddingShapedHead, forwardHidden, forwardSelectedHidden, vocabularyHead, type LayerCache } from './transformer.js';
 import type { CausalLM, GenerateOptions } from './types.js';
 
-const generateOptionsSchema = z.object({
-  maxNewTokens: z.number().int().min(0),
-  temperature: z.number().min(0).default(0),
-  topP: z.number().gt(0).max(1).default(1),
-  topK: z.number().int().min(0).default(0),
-  stop: z.array(z.number().int()).optional(),
-  seed: z.number().int().default(0),
-  seeds: z.array(z.number().int()).optional(),
-  stopWhen: z.custom<GenerateOptions['stopWhen']>((v) => v === undefined || typeof v === 'function').optional(),
-});
-
-const idsSchema = z.array(z.number().int().min(0));
-/** Most prompt tokens (rows × padded width) in one prefill forward call; see `prefill`. */
+/** Most prompt tokens (rows × padded width) in one prefill forward call; see `decodeStep`. */
 const PREFILL_TOKENS = 1536;
 
 export class TransformerLM implements CausalLM {
@@ -46,7 +33,30 @@ export class TransformerLM implements CausalLM {
     this.family = architecture.family;
     this.vocabSize = architecture.vocabSize;
     this.maxPositions = architecture.maxPositions;
+    this.decodeStep = {
+      vocabSize: architecture.vocabSize,
+      prefillTokens: PREFILL_TOKENS,
+      forward: (ids, keyMask, positions, cache) => this.step(ids, keyMask, positions, cache),
+      concatRows: (parts) => (parts[0] as LayerCache[]).map((_, layer) => ({
+        k: tf.concat(parts.map((part) => (part[layer] as LayerCache).k), 0),
+        v: tf.concat(parts.map((part) => (part[layer] as LayerCache).v), 0),
+      })),
+      keepRows: (cache, rows) => {
+        const index = tf.tensor1d([...rows], 'int32');
+        const kept = cache.map(({ k, v }) => ({ k: tf.gather(k, index), v: tf.gather(v, index) }));
+        index.dispose();
+        return kept;
+      },
+      release: disposeCache,
+    };
   }
+
+  /**
+   * Decoding on tfjs: the cache is tensors to dispose. Prompts are prefilled in groups of at most
+   * PREFILL_TOKENS tokens: on WASM a batch's attention scores outgrow the CPU caches, and one
+   * 16 × 550-token prefill ran 2.5x slower per row than groups of two (measured on the lab generator).
+   */
+  private readonly decodeStep: DecodeStep<LayerCache[]>;
 
   /** The trainable variables, in checkpoint order. */
   get variables(): tf.Variable[] {
@@ -83,6 +93,19 @@ export class TransformerLM implements CausalLM {
     });
   }
 
+  /**
+   * Final hidden states [N, H] at the positions `select[b]` (ascending, in padded coordinates) of
+   * each row b, rows one after another; differentiable. The same numbers as slicing
+   * {@link forwardHiddenStates}, but the last layer runs at those positions alone (see
+   * `forwardSelectedHidden`): how a trainer scores a few tokens of long transcripts.
+   */
+  forwardSelectedStates(ids: readonly (readonly number[])[], keyMask: readonly (readonly number[])[], select: readonly (readonly number[])[]): tf.Tensor2D {
+    return tf.tidy(() => {
+      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(keyMask), mask: attentionMask(keyMask, ids[0]?.length ?? 0) };
+      return forwardSelectedHidden(this.architecture, this.weights, input, select);
+    });
+  }
+
   /** Vocabulary logits of final hidden states: [N, H] → [N, V] (differentiable). */
   headLogits(hidden: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
@@ -92,7 +115,7 @@ export class TransformerLM implements CausalLM {
   }
 
   async logits(ids: readonly number[]): Promise<Float32Array[]> {
-    const tokens = this.checkIds(ids, 'ids');
+    const tokens = checkTokenIds(ids, 'ids', this);
     if (tokens.length === 0) return [];
     const logits = this.forwardLogits([tokens]);
     const flat = (await logits.data()) as Float32Array;
@@ -105,60 +128,8 @@ export class TransformerLM implements CausalLM {
     return tokens as number[];
   }
 
-  async generateBatch(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<number[][]> {
-    const settings = generateOptionsSchema.parse(options);
-    const rows = prompts.map((p, i) => this.checkIds(p, `prompts[${i}]`));
-    rows.forEach((row, i) => {
-      if (row.length === 0) throw new Error(`prompts[${i}] is empty: generation needs at least one prompt token`);
-      if (row.length + settings.maxNewTokens > this.maxPositions) {
-        throw new Error(`prompts[${i}] has ${row.length} tokens; with maxNewTokens ${settings.maxNewTokens} it exceeds the model's ${this.maxPositions} positions`);
-      }
-    });
-    const outputs: number[][] = rows.map(() => []);
-    if (rows.length === 0 || settings.maxNewTokens === 0) return outputs;
-    const stop = new Set(settings.stop ?? this.architecture.eosTokenIds);
-    // One generator per sequence, seeded by the seed alone (or the sequence's own seed): a request
-    // draws the same tokens whichever batch it shares.
-    if (settings.seeds !== undefined && settings.seeds.length !== rows.length) throw new Error(`generateBatch: ${settings.seeds.length} seeds for ${rows.length} prompts`);
-    const randoms = rows.map((_, i) => new Random(settings.seeds?.[i] ?? settings.seed, 'sample'));
-
-    // Prefill: every prompt, left-padded to the longest.
-    const longest = Math.max(...rows.map((r) => r.length));
-    let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
-    const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
-    let active = rows.map((_, i) => i);
-    let { logits, cache } = await this.prefill(padded, keyMask);
-    try {
-      for (;;) {
-        const next: number[] = [];
-        const stillActive: number[] = [];
-        for (const [row, sequence] of active.entries()) {
-          const token = sampleToken(logits.subarray(row * this.vocabSize, (row + 1) * this.vocabSize), settings, randoms[sequence] as Random);
-          const out = outputs[sequence] as number[];
-          out.push(token);
-          const finished = stop.has(token) || out.length >= settings.maxNewTokens || ((await settings.stopWhen?.(out, sequence)) ?? false);
-          if (!finished) {
-            stillActive.push(row);
-            next.push(token);
-          }
-        }
-        if (stillActive.length === 0) break;
-        // Finished sequences leave the batch (their cache rows are dropped), so long tails cost less.
-        if (stillActive.length < active.length) {
-          cache = this.keepRows(cache, stillActive);
-          keyMask = stillActive.map((row) => keyMask[row] as number[]);
-          active = stillActive.map((row) => active[row] as number);
-        }
-        keyMask = keyMask.map((row) => [...row, 1]);
-        const positions = keyMask.map((row) => [row.reduce((a, b) => a + b, 0) - 1]);
-        const result = await this.step(next.map((t) => [t]), keyMask, positions, cache);
-        disposeCache(cache);
-        ({ logits, cache } = result);
-      }
-    } finally {
-      disposeCache(cache);
-    }
-    return outputs;
+  generateBatch(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<number[][]> {
+    return decodeBatch(this.decodeStep, prompts, options, { vocabSize: this.vocabSize, maxPositions: this.maxPositions, eosTokenIds: this.architecture.eosTokenIds });
   }
 
   async save(dir: string): Promise<void> {
@@ -179,33 +150,6 @@ export class TransformerLM implements CausalLM {
     for (const v of this.weights.values()) v.dispose();
     this.headCache?.tensor.dispose();
     this.headCache = undefined;
-  }
-
-  /**
-   * The prompts' forward pass in groups of rows of at most PREFILL_TOKENS tokens, caches joined
-   * after: on WASM a batch's attention scores outgrow the CPU caches, and one 16 × 550-token
-   * prefill ran 2.5x slower per row than groups of two (measured on the lab generator).
-   */
-  private async prefill(padded: number[][], keyMask: number[][]): Promise<{ logits: Float32Array; cache: LayerCache[] }> {
-    const width = padded[0]?.length ?? 1;
-    const rowsPerGroup = Math.max(1, Math.floor(PREFILL_TOKENS / width));
-    if (padded.length <= rowsPerGroup) return this.step(padded, keyMask, positionsFromMask(keyMask), undefined);
-    const parts: { logits: Float32Array; cache: LayerCache[] }[] = [];
-    try {
-      for (let start = 0; start < padded.length; start += rowsPerGroup) {
-        const mask = keyMask.slice(start, start + rowsPerGroup);
-        parts.push(await this.step(padded.slice(start, start + rowsPerGroup), mask, positionsFromMask(mask), undefined));
-      }
-      const logits = new Float32Array(padded.length * this.vocabSize);
-      parts.forEach((part, i) => logits.set(part.logits, i * rowsPerGroup * this.vocabSize));
-      const cache = (parts[0] as { cache: LayerCache[] }).cache.map((_, layer) => ({
-        k: tf.concat(parts.map((part) => (part.cache[layer] as LayerCache).k), 0),
-        v: tf.concat(parts.map((part) => (part.cache[layer] as LayerCache).v), 0),
-      }));
-      return { logits, cache };
-    } finally {
-      for (const part of parts) disposeCache(part.cache);
-    }
   }
 
   /** One forward call returning the last position's logits per row [B·V] and the grown cache. */
@@ -242,25 +186,8 @@ export class TransformerLM implements CausalLM {
 
   private headCache: { data: object; tensor: tf.Tensor2D } | undefined;
 
-  private keepRows(cache: LayerCache[], rows: number[]): LayerCache[] {
-    const index = tf.tensor1d(rows, 'int32');
-    const kept = cache.map(({ k, v }) => ({ k: tf.gather(k, index), v: tf.gather(v, index) }));
-    index.dispose();
-    disposeCache(cache);
-    return kept;
-  }
-
   private idsTensor(ids: readonly (readonly number[])[]): tf.Tensor2D {
     return tf.tensor2d(ids.flat(), [ids.length, ids[0]?.length ?? 0], 'int32');
-  }
-
-  private checkIds(ids: readonly number[], name: string): number[] {
-    const parsed = idsSchema.safeParse(ids);
-    if (!parsed.success) throw new Error(`${name} must be a list of non-negative integer token ids`);
-    const bad = parsed.data.find((id) => id >= this.vocabSize);
-    if (bad !== undefined) throw new Error(`${name} holds token id ${bad}, outside the model's vocabulary of ${this.vocabSize}`);
-    if (parsed.data.length > this.maxPositions) throw new Error(`${name} has ${parsed.data.length} tokens; the model takes at most ${this.maxPositions}`);
-    return parsed.data;
   }
 }
 

@@ -1,13 +1,16 @@
 /**
- * Causal language models in tfjs: Llama/Qwen2 and GPT-2, loaded from and saved to the
- * Hugging Face layout, with batched KV-cached generation and gradients for training.
+ * Causal language models: Llama/Qwen2 and GPT-2 in tfjs, loaded from and saved to the Hugging
+ * Face layout, with batched KV-cached generation and gradients for training; and, for inference
+ * only, Llama/Qwen2 on ONNX Runtime (`OnnxCausalLM`, what `loadInferenceLM` picks on the CPU).
+ * Both decode through one loop (decoding.ts).
  *
  * @example
  * ```ts
- * import { loadCausalLM } from '@s3lab/toolkit';
+ * import { loadCausalLM, loadInferenceLM } from '@s3lab/toolkit';
  * const lm = await loadCausalLM('test/fixtures/lm/tiny-qwen2');
  * const rows = await lm.logits([1, 2, 3]);          // one Float32Array of vocabulary logits per position
  * const greedy = await lm.generate([1, 2, 3], { maxNewTokens: 8 });
+ * const fast = await loadInferenceLM('test/fixtures/lm/tiny-qwen2'); // ONNX Runtime: same tokens, faster
  * ```
  */
 export { loadCausalLM, createCausalLM, type LoadCausalLMOptions } from './load.js';
@@ -16,3 +19,9 @@ export type { CausalLM, GenerateOptions } from './types.js';
 export type { LmConfig, LmFamily } from './config.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors, type StoredTensor } from './safetensors.js';
 export { padSequences, tokenLogProbs, maskedNll, type PaddedSequences } from './log-probs.js';
+export { loadInferenceLM, INFERENCE_RUNTIMES, type InferenceRuntime, type LoadInferenceLMOptions } from './inference.js';
+export {
+  OnnxCausalLM, buildLlamaGraph, encodeModel, LLAMA_GRAPH_IO, type OnnxCausalLMOptions, type OnnxAttribute,
+  type OnnxElementType, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo,
+} from './onnx/index.js';
+export { decodeBatch, checkTokenIds, type DecodeStep, type DecodedModel } from './decoding.js';

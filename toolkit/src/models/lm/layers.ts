@@ -3,6 +3,7 @@
  * the kernels the WASM backend has (the embedding's gradient avoids `UnsortedSegmentSum`).
  */
 import { matMul, tf } from '../tfjs/index.js';
+import { ropeTableValues } from './positions.js';
 
 /** `x @ w (+ b)` over the last axis of a [B, T, in] tensor; `w` is [in, out]. */
 export function linear(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
@@ -58,12 +59,32 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
       value: tf.gather(t, indices),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const kept = saved[0] as tf.Tensor;
+        if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') return [scatterAddRows(vocab, kept, dy), tf.zerosLike(kept)];
         const oneHot = tf.cast(tf.oneHot(tf.reshape(kept, [-1]), vocab), 'float32');
         return [matMul(oneHot, tf.reshape(dy, [-1, hidden]), true, false), tf.zerosLike(kept)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return lookup(table, ids) as tf.Tensor3D;
+}
+
+/**
+ * Σ of dy's rows into the table rows their ids name, read and summed on the CPU side: as a product
+ * with a one-hot matrix it built and transposed a [tokens, vocab] matrix and multiplied through it
+ * (7% of a searcher update on WASM); the sum touches each row of dy once. Backends with synchronous
+ * reads only (WebGPU keeps the product).
+ */
+function scatterAddRows(vocab: number, ids: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
+  const hidden = dy.shape[dy.rank - 1] as number;
+  const rows = ids.dataSync();
+  const values = dy.dataSync();
+  const table = new Float32Array(vocab * hidden);
+  for (let r = 0; r < rows.length; r++) {
+    const target = (rows[r] as number) * hidden;
+    const source = r * hidden;
+    for (let j = 0; j < hidden; j++) table[target + j] = (table[target + j] as number) + (values[source + j] as number);
+  }
+  return tf.tensor2d(table, [vocab, hidden]);
 }
 
 /** [B, T, heads·dim] → [B, heads, T, dim]. */
@@ -86,34 +107,11 @@ export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): t
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
 }
 
-/**
- * cos and sin tables [B, 1, T, dim] for the given positions [B][T], computed as transformers
- * does (inv_freq = θ^(−2i/d), emb = [freqs, freqs]) in fp32 arithmetic.
- */
+/** cos and sin tables [B, 1, T, dim] for the given positions [B][T] (see {@link ropeTableValues}). */
 export function ropeTables(positions: readonly (readonly number[])[], dim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
-  const half = dim / 2;
-  const invFreq = new Float32Array(half);
-  for (let i = 0; i < half; i++) invFreq[i] = 1 / theta ** ((2 * i) / dim);
-  const batch = positions.length;
-  const time = positions[0]?.length ?? 0;
-  const cos = new Float32Array(batch * time * dim);
-  const sin = new Float32Array(batch * time * dim);
-  for (let b = 0; b < batch; b++) {
-    const row = positions[b] as readonly number[];
-    for (let t = 0; t < time; t++) {
-      const base = (b * time + t) * dim;
-      for (let i = 0; i < half; i++) {
-        const angle = Math.fround((row[t] as number) * (invFreq[i] as number));
-        const c = Math.cos(angle);
-        const s = Math.sin(angle);
-        cos[base + i] = c;
-        cos[base + i + half] = c;
-        sin[base + i] = s;
-        sin[base + i + half] = s;
-      }
-    }
-  }
-  return { cos: tf.tensor4d(cos, [batch, 1, time, dim]), sin: tf.tensor4d(sin, [batch, 1, time, dim]) };
+  const { cos, sin } = ropeTableValues(positions, dim, theta);
+  const shape: [number, number, number, number] = [positions.length, 1, positions[0]?.length ?? 0, dim];
+  return { cos: tf.tensor4d(cos, shape), sin: tf.tensor4d(sin, shape) };
 }
 
 /**
@@ -154,13 +152,30 @@ function pairwiseAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask:
   // tfjs's gradient of a one-way split fails (it concatenates a lone tensor), so one piece is a reshape.
   const pieces = <T extends tf.Tensor>(x: T, n: number, shape: [number, number]): tf.Tensor2D[] => (n === 1 ? [tf.reshape(x, shape)] : tf.split(tf.reshape(x, [n * shape[0], shape[1]]), n, 0));
   const qs = pieces(tf.mul(q, 1 / Math.sqrt(dim)), count, [rows, dim]);
-  const kts = pieces(tf.transpose(k, [0, 1, 3, 2]), count, [dim, keys]);
+  const ks = pieces(k, count, [keys, dim]);
   const vs = pieces(v, count, [keys, dim]);
   // A mask of one row per batch entry ([B, 1, 1, S], an encoder's padding mask) broadcasts over the query rows.
   const masks = pieces(mask, batch, [mask.shape[2], keys]);
-  const outs = qs.map((qi, i) => tf.matMul(tf.softmax(tf.add(tf.matMul(qi, kts[i] as tf.Tensor2D), masks[Math.floor(i / kvHeads)] as tf.Tensor2D)), vs[i] as tf.Tensor2D));
+  const outs = qs.map((qi, i) => tf.matMul(tf.softmax(tf.add(queryKeyScores(qi, ks[i] as tf.Tensor2D), masks[Math.floor(i / kvHeads)] as tf.Tensor2D)), vs[i] as tf.Tensor2D));
   return tf.reshape(count === 1 ? (outs[0] as tf.Tensor2D) : tf.concat(outs, 0), [batch, kvHeads, rows, dim]);
 }
+
+/**
+ * q · kᵀ ([R, D] · [T, D]ᵀ → [R, T]) with a gradient whose products keep a narrow right operand:
+ * WASM's product repacks its right operand on every call, and tfjs's gradient for k, qᵀ · dS, has
+ * the whole [R, T] score gradient there (the slowest product of a training step, ~4x its FLOPs).
+ * Here dk = dSᵀ · q: one transpose of dS, then a product with the narrow q.
+ */
+const queryKeyScores = tf.customGrad(((q: tf.Tensor2D, k: tf.Tensor2D, save: (tensors: tf.Tensor[]) => void) => {
+  save([q, k]);
+  return {
+    value: tf.matMul(q, tf.transpose(k)),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [qs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, ks), tf.matMul(tf.transpose(dy), qs)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (q: tf.Tensor2D, k: tf.Tensor2D) => tf.Tensor2D;
 
 /** Query rows per key/value head up to which WASM attends by broadcasting (decoding: one token, G rows). */
 const FEW_QUERY_ROWS = 8;

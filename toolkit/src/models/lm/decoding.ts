@@ -1,0 +1,165 @@
+/**
+ * The one implementation of batched decoding, shared by every backend (tfjs `TransformerLM`, ONNX
+ * Runtime `OnnxCausalLM`): option and prompt checks, left padding, prefill in groups of rows,
+ * seeded sampling per sequence, stop tokens and `stopWhen`, and finished rows leaving the batch.
+ * A backend supplies only a {@link DecodeStep}: one forward call over a KV cache it owns, and how
+ * to join, narrow and free that cache.
+ */
+import { z } from 'zod';
+import { Random } from '../../core/random.js';
+import { positionsFromMask } from './positions.js';
+import { sampleToken } from './sampling.js';
+import type { GenerateOptions } from './types.js';
+
+/** One backend's forward pass over a key/value cache of type `Cache`. */
+export interface DecodeStep<Cache> {
+  readonly vocabSize: number;
+  /**
+   * Most prompt tokens (rows × padded width) in one prefill call: longer batches are prefilled
+   * in groups of rows whose caches are joined after.
+   */
+  readonly prefillTokens: number;
+  /**
+   * Runs ids [B, T] at `positions` [B, T]; `keyMask` [B, S] marks which of the S = cached + T
+   * keys are real (1) or left padding (0). Returns the last position's logits per row [B·V] and
+   * the cache grown by these T positions: a new cache (the given one stays the caller's, to free)
+   * or the given one extended in place.
+   */
+  forward(ids: number[][], keyMask: number[][], positions: number[][], cache: Cache | undefined): Promise<{ logits: Float32Array; cache: Cache }>;
+  /** The caches of consecutive row groups (same width) as one, rows in order; the parts stay the caller's. */
+  concatRows(parts: readonly Cache[]): Cache;
+  /** The cache of `rows` only, in that order; the given cache stays the caller's. */
+  keepRows(cache: Cache, rows: readonly number[]): Cache;
+  /** Frees a cache (a no-op where the garbage collector does it). */
+  release(cache: Cache): void;
+}
+
+/** What the loop needs to know of the model. */
+export interface DecodedModel {
+  vocabSize: number;
+  maxPositions: number;
+  /** The stop tokens when the options name none (`eos_token_id`). */
+  eosTokenIds: readonly number[];
+}
+
+const generateOptionsSchema = z.object({
+  maxNewTokens: z.number().int().min(0),
+  temperature: z.number().min(0).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  topK: z.number().int().min(0).default(0),
+  stop: z.array(z.number().int()).optional(),
+  seed: z.number().int().default(0),
+  seeds: z.array(z.number().int()).optional(),
+  stopWhen: z.custom<GenerateOptions['stopWhen']>((v) => v === undefined || typeof v === 'function').optional(),
+});
+
+const idsSchema = z.array(z.number().int().min(0));
+
+/**
+ * Token ids checked against the model: integers, inside the vocabulary, no longer than its
+ * positions. The error names the argument (`ids`, `prompts[2]`).
+ *
+ * @example
+ * ```ts
+ * checkTokenIds([1, 2, 3], 'ids', { vocabSize: 512, maxPositions: 128 }); // [1, 2, 3]
+ * ```
+ */
+export function checkTokenIds(ids: readonly number[], name: string, model: Pick<DecodedModel, 'vocabSize' | 'maxPositions'>): number[] {
+  const parsed = idsSchema.safeParse(ids);
+  if (!parsed.success) throw new Error(`${name} must be a list of non-negative integer token ids`);
+  const bad = parsed.data.find((id) => id >= model.vocabSize);
+  if (bad !== undefined) throw new Error(`${name} holds token id ${bad}, outside the model's vocabulary of ${model.vocabSize}`);
+  if (parsed.data.length > model.maxPositions) throw new Error(`${name} has ${parsed.data.length} tokens; the model takes at most ${model.maxPositions}`);
+  return parsed.data;
+}
+
+/**
+ * New tokens per prompt (prompt excluded), as `CausalLM.generateBatch` promises: prompts
+ * left-padded together, a KV cache, one seeded sampler per sequence (a request draws the same
+ * tokens whichever batch it shares), and sequences that end leave the batch.
+ *
+ * @example
+ * ```ts
+ * const tokens = await decodeBatch(step, [[1, 2, 3], [4, 5]], { maxNewTokens: 8 }, { vocabSize: 512, maxPositions: 128, eosTokenIds: [] });
+ * ```
+ */
+export async function decodeBatch<Cache>(step: DecodeStep<Cache>, prompts: readonly (readonly number[])[], options: GenerateOptions, model: DecodedModel): Promise<number[][]> {
+  const settings = generateOptionsSchema.parse(options);
+  const rows = prompts.map((p, i) => checkTokenIds(p, `prompts[${i}]`, model));
+  rows.forEach((row, i) => {
+    if (row.length === 0) throw new Error(`prompts[${i}] is empty: generation needs at least one prompt token`);
+    if (row.length + settings.maxNewTokens > model.maxPositions) {
+      throw new Error(`prompts[${i}] has ${row.length} tokens; with maxNewTokens ${settings.maxNewTokens} it exceeds the model's ${model.maxPositions} positions`);
+    }
+  });
+  const outputs: number[][] = rows.map(() => []);
+  if (rows.length === 0 || settings.maxNewTokens === 0) return outputs;
+  const stop = new Set(settings.stop ?? model.eosTokenIds);
+  // One generator per sequence, seeded by the seed alone (or the sequence's own seed): a request
+  // draws the same tokens whichever batch it shares.
+  if (settings.seeds !== undefined && settings.seeds.length !== rows.length) throw new Error(`generateBatch: ${settings.seeds.length} seeds for ${rows.length} prompts`);
+  const randoms = rows.map((_, i) => new Random(settings.seeds?.[i] ?? settings.seed, 'sample'));
+  const vocab = model.vocabSize;
+
+  // Prefill: every prompt, left-padded to the longest.
+  const longest = Math.max(...rows.map((r) => r.length));
+  let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
+  const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
+  let active = rows.map((_, i) => i);
+  let { logits, cache } = await prefill(step, padded, keyMask);
+  try {
+    for (;;) {
+      const next: number[] = [];
+      const stillActive: number[] = [];
+      for (const [row, sequence] of active.entries()) {
+        const token = sampleToken(logits.subarray(row * vocab, (row + 1) * vocab), settings, randoms[sequence] as Random);
+        const out = outputs[sequence] as number[];
+        out.push(token);
+        const finished = stop.has(token) || out.length >= settings.maxNewTokens || ((await settings.stopWhen?.(out, sequence)) ?? false);
+        if (!finished) {
+          stillActive.push(row);
+          next.push(token);
+        }
+      }
+      if (stillActive.length === 0) break;
+      // Finished sequences leave the batch (their cache rows are dropped), so long tails cost less.
+      if (stillActive.length < active.length) {
+        const kept = step.keepRows(cache, stillActive);
+        step.release(cache);
+        cache = kept;
+        keyMask = stillActive.map((row) => keyMask[row] as number[]);
+        active = stillActive.map((row) => active[row] as number);
+      }
+      keyMask = keyMask.map((row) => [...row, 1]);
+      const positions = keyMask.map((row) => [row.reduce((a, b) => a + b, 0) - 1]);
+      const result = await step.forward(next.map((t) => [t]), keyMask, positions, cache);
+      if (result.cache !== cache) step.release(cache);
+      ({ logits, cache } = result);
+    }
+  } finally {
+    step.release(cache);
+  }
+  return outputs;
+}
+
+/**
+ * The prompts' forward pass in groups of rows of at most `step.prefillTokens` tokens, caches
+ * joined after (a backend's limit on one call's attention scores, see `TransformerLM`).
+ */
+async function prefill<Cache>(step: DecodeStep<Cache>, padded: number[][], keyMask: number[][]): Promise<{ logits: Float32Array; cache: Cache }> {
+  const width = padded[0]?.length ?? 1;
+  const rowsPerGroup = Math.max(1, Math.floor(step.prefillTokens / width));
+  if (padded.length <= rowsPerGroup) return step.forward(padded, keyMask, positionsFromMask(keyMask), undefined);
+  const parts: { logits: Float32Array; cache: Cache }[] = [];
+  try {
+    for (let start = 0; start < padded.length; start += rowsPerGroup) {
+      const mask = keyMask.slice(start, start + rowsPerGroup);
+      parts.push(await step.forward(padded.slice(start, start + rowsPerGroup), mask, positionsFromMask(mask), undefined));
+    }
+    const logits = new Float32Array(padded.length * step.vocabSize);
+    parts.forEach((part, i) => logits.set(part.logits, i * rowsPerGroup * step.vocabSize));
+    return { logits, cache: step.concatRows(parts.map((part) => part.cache)) };
+  } finally {
+    for (const part of parts) step.release(part.cache);
+  }
+}
