@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { actionForward } from '../../toolkit/src/rl/action-forward.js';
 import {
   createCausalLM, loadCausalLM, loadInferenceLM, OnnxCausalLM, readSafetensors, TransformerLM, type CausalLM,
 } from '@s3lab/toolkit';
@@ -163,6 +164,26 @@ describe('OnnxCausalLM from a TransformerLM', () => {
     assert.deepEqual(batched, alone);
     assert.ok(new Set(batched.map((o) => o.join())).size > 1, 'rows should differ, or the test shows nothing');
     ort.dispose();
+    lm.dispose();
+  });
+});
+
+describe('OnnxCausalLM.tokenLogProbs', () => {
+  it('scores chosen tokens as the tfjs trainer does (actionForward), and refuses targets out of order', async () => {
+    const lm = await loadCausalLM(join(FIXTURES, 'tiny-qwen2'));
+    const copy = await OnnxCausalLM.fromTransformerLM(lm, { threads: THREADS });
+    const tokens = Array.from({ length: 40 }, (_, t) => (t * 13 + 5) % lm.vocabSize);
+    const actionMask = tokens.map((_, t) => (t >= 10 && t < 14) || t >= 30 ? 1 : 0);
+    const targets = actionMask.flatMap((m, t) => (m === 1 ? [t] : []));
+    const ort = await copy.tokenLogProbs(tokens, targets);
+    const f = actionForward(lm, [{ tokens, actionMask }], 0, undefined, { entropy: false });
+    const tfjs = await f.logProbs.array();
+    f.logProbs.dispose();
+    assert.equal(ort.length, targets.length);
+    ort.forEach((x, i) => assert.ok(Math.abs(x - (tfjs[i] as number)) < 1e-4, `token ${targets[i]}: ${x} on ONNX Runtime, ${tfjs[i]} on tfjs`));
+    await assert.rejects(copy.tokenLogProbs(tokens, [5, 3]), /targets must ascend/);
+    await assert.rejects(copy.tokenLogProbs(tokens, [0]), /targets must ascend/);
+    copy.dispose();
     lm.dispose();
   });
 });

@@ -190,7 +190,8 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
       tokenizer: tokenizerDir, ragCache: ragFile, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
     });
     const progress = (method: string) => (done: number, total: number): void => options.onProgress?.({ phase: 'eval', method, done, total });
-    const sftEvaluation = evaluateSearcherInWorkers(job('sft', sftDir), 1, progress('sft'));
+    // Beside RL, on one thread: the training takes the cores it can.
+    const sftEvaluation = evaluateSearcherInWorkers({ ...job('sft', sftDir), threads: 1 }, 1, progress('sft'));
     // Awaited below; a failure surfaces there, not as an unhandled rejection while RL runs.
     sftEvaluation.catch(() => undefined);
 

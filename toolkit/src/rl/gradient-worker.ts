@@ -24,7 +24,8 @@ try {
   const variables = [...lm.variables, ...(valueHead?.variables ?? [])];
   const assign = (weights: readonly Float32Array[]): void => {
     if (weights.length !== variables.length) throw new Error(`expected ${variables.length} weight tensors, got ${weights.length}`);
-    variables.forEach((v, i) => v.assign(tf.tensor(weights[i] as Float32Array, v.shape, 'float32')));
+    // In a scope: the variable keeps the new data, the temporary tensor is freed.
+    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i] as Float32Array, v.shape, 'float32'))));
   };
   assign(init.weights);
   const loss = (micro: readonly unknown[]): MicroBatchLoss => (init.algorithm === 'ppo'

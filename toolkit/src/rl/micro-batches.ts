@@ -1,7 +1,7 @@
 /**
- * How rollouts are grouped for forward and backward passes. Both the no-grad scoring of a batch and
- * every update pass use this one grouping, so a rollout meets the same padding (and the same
- * floating-point sums) in both.
+ * How rollouts are grouped for forward and backward passes: every update pass, and the no-grad
+ * scoring of a batch where tfjs scores it (PPO's critic, a GPU), so a rollout meets the same padding
+ * (and the same floating-point sums) in both.
  */
 
 /**

@@ -59,7 +59,7 @@ export type SearchSettings = Omit<SearchLoopOptions, 'questions' | 'method'>;
 export interface CollectRolloutsOptions {
   /** The policy; rollouts are sampled from `sampler` when one is given (a copy of the same weights). */
   lm: TransformerLM;
-  /** A faster copy of `lm`'s current weights to sample with (an ONNX Runtime snapshot; see {@link rolloutSampler}). */
+  /** A faster copy of `lm`'s current weights to sample with (an ONNX Runtime snapshot; see {@link inferenceCopy}). */
   sampler?: CausalLM;
   tokenizer: TextTokenizer;
   reward: RolloutReward;
@@ -121,19 +121,19 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
 }
 
 /**
- * What a step samples its rollouts with: on the CPU, an ONNX Runtime snapshot of the policy's
- * current weights (multi-threaded, several times faster to generate with than tfjs on WASM; made
- * again each step, in tens of milliseconds); on a GPU or for GPT-2, the policy itself. The same
- * weights and the same seeded sampler, so the same rollouts but for floating-point rounding.
+ * What a step samples rollouts and scores them with: on the CPU, an ONNX Runtime copy of the
+ * model's current weights (multi-threaded, several times faster than tfjs on WASM; made again each
+ * step, in tens of milliseconds); on a GPU or for GPT-2, the model itself. The same weights and the
+ * same seeded sampler, so the same rollouts but for floating-point rounding.
  *
  * @example
  * ```ts
- * const sampler = await rolloutSampler(lm);
+ * const sampler = await inferenceCopy(lm);
  * const { rollouts } = await sampleRollouts({ lm, sampler: sampler.model, tokenizer, questions, search, sampling });
  * sampler.dispose();
  * ```
  */
-export async function rolloutSampler(lm: TransformerLM): Promise<{ model: CausalLM; dispose(): void }> {
+export async function inferenceCopy(lm: TransformerLM): Promise<{ model: CausalLM; dispose(): void }> {
   if (lm.family !== 'llama' || (await resolveDevice()).backend === 'webgpu') return { model: lm, dispose: () => undefined };
   const copy = await OnnxCausalLM.fromTransformerLM(lm);
   return { model: copy, dispose: () => copy.dispose() };

@@ -4,9 +4,11 @@
  *
  * A batch is scored in two overlapping halves: the frozen generator answers the rollouts (the
  * reward; a worker thread with `workerChatModel`) while this thread computes log π_old, log π_ref
- * and the critic's values, which need only the rollouts' tokens.
+ * and the critic's values, which need only the rollouts' tokens. On the CPU the rollouts are sampled
+ * with an ONNX Runtime copy of the policy (`inferenceCopy`), which also scores log π_old, and a copy
+ * of the reference scores log π_ref; the critic's values (PPO) need the tfjs policy's hidden states.
  */
-import type { TransformerLM } from '../models/lm/index.js';
+import { OnnxCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { ScaledAdam } from '../models/tfjs/adam.js';
 import { tf } from '../models/tfjs/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
@@ -15,7 +17,7 @@ import { GradientPool } from './gradient-pool.js';
 import type { UpdateMetrics } from './update.js';
 import type { RlConfig } from './config.js';
 import { microBatches } from './micro-batches.js';
-import { rewardRollouts, rolloutSampler, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { inferenceCopy, rewardRollouts, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 import type { ValueHead } from './value-head.js';
 
 export interface RlStepMetrics extends UpdateMetrics {
@@ -168,30 +170,37 @@ export interface ScoredBatch {
  */
 export async function scoreBatch(options: SearcherTrainerOptions, questions: readonly TrainingQuestion[], step: number, valueHead: ValueHead | undefined): Promise<ScoredBatch> {
   const c = options.config;
-  const sampler = await rolloutSampler(options.lm);
-  const sampled = await sampleRollouts({
-    lm: options.lm, sampler: sampler.model, tokenizer: options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
-    search: options.search, sampling: { temperature: c.temperature, maxTokens: c.maxResponseTokens, seed: c.seed * 100_003 + step * 101 },
-  }).finally(() => sampler.dispose());
-  // The reward and the log-probabilities need only the rollouts, not each other: with the generator
-  // in a worker thread (workerChatModel) it answers while this thread computes them.
-  const rewardStarted = performance.now();
-  let rewardSeconds = 0;
-  const rewarding = rewardRollouts(options.reward, sampled.rollouts).then((scoredRollouts) => {
-    rewardSeconds = (performance.now() - rewardStarted) / 1000;
-    return scoredRollouts;
-  });
-  rewarding.catch(() => undefined);
-  const usableIndices = sampled.rollouts.flatMap((r, i) => (r.actionMask.includes(1) ? [i] : []));
-  const forwardStarted = performance.now();
-  const logProbs = await scoreLogProbs(usableIndices.map((i) => sampled.rollouts[i] as SampledRollout), options, valueHead);
-  const forwardSeconds = (performance.now() - forwardStarted) / 1000;
-  const rollouts = await rewarding;
-  // In micro-batch order (longest first), the order the updates' mini-batches are drawn from.
-  const lengthOf = (j: number): number => (sampled.rollouts[usableIndices[j] as number] as SampledRollout).tokens.length;
-  const positions = microBatches(usableIndices.map((_, j) => j), c.microBatchSize, c.microBatchTokens, lengthOf).flat();
-  const scored = positions.map((j): ScoredRollout => ({ rollout: rollouts[usableIndices[j] as number] as Rollout, ...(logProbs[j] as LogProbs) }));
-  return { rollouts, scored, seconds: { search: sampled.seconds, reward: rewardSeconds, forward: forwardSeconds } };
+  const sampler = await inferenceCopy(options.lm);
+  try {
+    const sampled = await sampleRollouts({
+      lm: options.lm, sampler: sampler.model, tokenizer: options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
+      search: options.search, sampling: { temperature: c.temperature, maxTokens: c.maxResponseTokens, seed: c.seed * 100_003 + step * 101 },
+    });
+    // The reward and the log-probabilities need only the rollouts, not each other: with the generator
+    // in a worker thread (workerChatModel) it answers while this thread computes them.
+    const rewardStarted = performance.now();
+    let rewardSeconds = 0;
+    const rewarding = rewardRollouts(options.reward, sampled.rollouts).then((scoredRollouts) => {
+      rewardSeconds = (performance.now() - rewardStarted) / 1000;
+      return scoredRollouts;
+    });
+    rewarding.catch(() => undefined);
+    const usableIndices = sampled.rollouts.flatMap((r, i) => (r.actionMask.includes(1) ? [i] : []));
+    const forwardStarted = performance.now();
+    const usable = usableIndices.map((i) => sampled.rollouts[i] as SampledRollout);
+    const logProbs = sampler.model instanceof OnnxCausalLM && valueHead === undefined
+      ? await scoreOnCopies(usable, sampler.model, options.reference)
+      : await scoreLogProbs(usable, options, valueHead);
+    const forwardSeconds = (performance.now() - forwardStarted) / 1000;
+    const rollouts = await rewarding;
+    // In micro-batch order (longest first), the order the updates' mini-batches are drawn from.
+    const lengthOf = (j: number): number => (usable[j] as SampledRollout).tokens.length;
+    const positions = microBatches(usableIndices.map((_, j) => j), c.microBatchSize, c.microBatchTokens, lengthOf).flat();
+    const scored = positions.map((j): ScoredRollout => ({ rollout: rollouts[usableIndices[j] as number] as Rollout, ...(logProbs[j] as LogProbs) }));
+    return { rollouts, scored, seconds: { search: sampled.seconds, reward: rewardSeconds, forward: forwardSeconds } };
+  } finally {
+    sampler.dispose();
+  }
 }
 
 type LogProbs = Omit<ScoredRollout, 'rollout'>;
@@ -217,6 +226,28 @@ async function scoreLogProbs(rollouts: readonly SampledRollout[], options: Searc
     chunk.forEach(({ index }, j) => { out[index] = { old: old[j] as number[], ref: ref[j] as number[], values: values[j] as number[] }; });
   }
   return out;
+}
+
+/**
+ * log π_old with the ONNX Runtime copy the rollouts were sampled from (the same weights) and log
+ * π_ref with a copy of the reference, no critic: without a gradient, the copies score a batch several
+ * times faster than tfjs on WASM. The update's log π (tfjs) then differs from log π_old by rounding
+ * alone (~1e-5), so the first ratios are 1 within that.
+ */
+async function scoreOnCopies(rollouts: readonly SampledRollout[], policy: OnnxCausalLM, reference: TransformerLM | undefined): Promise<LogProbs[]> {
+  const referenceCopy = reference ? await inferenceCopy(reference) : undefined;
+  try {
+    const out: LogProbs[] = [];
+    for (const rollout of rollouts) {
+      const targets = rollout.actionMask.flatMap((m, t) => (m === 1 ? [t] : []));
+      const old = await policy.tokenLogProbs(rollout.tokens, targets);
+      const ref = referenceCopy ? await (referenceCopy.model as OnnxCausalLM).tokenLogProbs(rollout.tokens, targets) : old;
+      out.push({ old, ref, values: [] });
+    }
+    return out;
+  } finally {
+    referenceCopy?.dispose();
+  }
 }
 
 /** A flat list cut into rows of the given lengths. */

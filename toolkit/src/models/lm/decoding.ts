@@ -76,7 +76,7 @@ export function checkTokenIds(ids: readonly number[], name: string, model: Pick<
 /**
  * New tokens per prompt (prompt excluded), as `CausalLM.generateBatch` promises: prompts
  * left-padded together, a KV cache, one seeded sampler per sequence (a request draws the same
- * tokens whichever batch it shares), and sequences that end leave the batch.
+ * tokens whichever batch it shares), and sequences that end leave the batch (a quarter at a time).
  *
  * @example
  * ```ts
@@ -105,30 +105,37 @@ export async function decodeBatch<Cache>(step: DecodeStep<Cache>, prompts: reado
   const longest = Math.max(...rows.map((r) => r.length));
   let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
   const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
-  let active = rows.map((_, i) => i);
+  // The sequence of each cache row; finished sequences stay in the cache (their tokens ignored)
+  // until a quarter of the rows have finished, then the cache is compacted: dropping rows one
+  // sequence at a time copied the whole cache per finished sequence (quadratic in the batch).
+  let inCache = rows.map((_, i) => i);
+  const finished = new Set<number>();
   let { logits, cache } = await prefill(step, padded, keyMask);
   try {
     for (;;) {
       const next: number[] = [];
-      const stillActive: number[] = [];
-      for (const [row, sequence] of active.entries()) {
+      for (const [row, sequence] of inCache.entries()) {
+        if (finished.has(sequence)) {
+          next.push(0);
+          continue;
+        }
         const token = sampleToken(logits.subarray(row * vocab, (row + 1) * vocab), settings, randoms[sequence] as Random);
         const out = outputs[sequence] as number[];
         out.push(token);
-        const finished = stop.has(token) || out.length >= settings.maxNewTokens || ((await settings.stopWhen?.(out, sequence)) ?? false);
-        if (!finished) {
-          stillActive.push(row);
-          next.push(token);
-        }
+        const ended = stop.has(token) || out.length >= settings.maxNewTokens || ((await settings.stopWhen?.(out, sequence)) ?? false);
+        if (ended) finished.add(sequence);
+        next.push(token);
       }
-      if (stillActive.length === 0) break;
-      // Finished sequences leave the batch (their cache rows are dropped), so long tails cost less.
-      if (stillActive.length < active.length) {
-        const kept = step.keepRows(cache, stillActive);
+      const live = [...inCache.keys()].filter((row) => !finished.has(inCache[row] as number));
+      if (live.length === 0) break;
+      if (inCache.length - live.length >= Math.max(1, inCache.length / 4)) {
+        const kept = step.keepRows(cache, live);
         step.release(cache);
         cache = kept;
-        keyMask = stillActive.map((row) => keyMask[row] as number[]);
-        active = stillActive.map((row) => active[row] as number);
+        keyMask = live.map((row) => keyMask[row] as number[]);
+        const tokens = live.map((row) => next[row] as number);
+        inCache = live.map((row) => inCache[row] as number);
+        next.splice(0, next.length, ...tokens);
       }
       keyMask = keyMask.map((row) => [...row, 1]);
       const positions = keyMask.map((row) => [row.reduce((a, b) => a + b, 0) - 1]);

@@ -62,10 +62,11 @@ const SLOT_GROWTH = 32;
 
 /**
  * Most prompt tokens (rows × padded width) in one prefill call. ONNX Runtime's products are not
- * hurt by wide batches the way WASM's are; the bound keeps one call's attention scores
- * ([rows, KVH, G·T, T] floats) in the tens of megabytes.
+ * hurt by wide batches the way WASM's are, but its memory arena keeps the largest buffers a session
+ * ever needed, and one call's attention scores ([rows, KVH, G·T, T] floats) are the largest: at
+ * 8,192 tokens the lab run's sessions held ~9 GB together, at 2,048 a quarter of that.
  */
-const PREFILL_TOKENS = 8192;
+const PREFILL_TOKENS = 2048;
 
 export class OnnxCausalLM implements CausalLM {
   readonly family = 'llama' as const;
@@ -187,6 +188,37 @@ export class OnnxCausalLM implements CausalLM {
     const mask = [tokens.map(() => 1)];
     const { logits } = await this.run([tokens], mask, positionsFromMask(mask), undefined, tokens.map((_, t) => t));
     return tokens.map((_, t) => logits.slice(t * this.vocabSize, (t + 1) * this.vocabSize));
+  }
+
+  /**
+   * log p(ids[t] | ids[<t]) at each position t of `targets` (ascending, each ≥ 1): the vocabulary
+   * head runs at the positions before them alone. How a trainer scores a rollout's sampled tokens
+   * without a gradient (a searcher's few tokens in a long transcript of retrieved text).
+   *
+   * @example
+   * ```ts
+   * const [a, b] = await lm.tokenLogProbs([5, 6, 7, 8], [2, 3]); // log p(7 | 5 6), log p(8 | 5 6 7)
+   * ```
+   */
+  async tokenLogProbs(ids: readonly number[], targets: readonly number[]): Promise<number[]> {
+    const tokens = checkTokenIds(ids, 'ids', this);
+    if (targets.length === 0) return [];
+    targets.forEach((t, j) => {
+      if (!Number.isInteger(t) || t < 1 || t >= tokens.length || (j > 0 && t <= (targets[j - 1] as number))) {
+        throw new Error(`tokenLogProbs: targets must ascend within 1…${tokens.length - 1} (got ${t} at ${j})`);
+      }
+    });
+    const mask = [tokens.map(() => 1)];
+    const { logits } = await this.run([tokens], mask, positionsFromMask(mask), undefined, targets.map((t) => t - 1));
+    const v = this.vocabSize;
+    return targets.map((t, j) => {
+      const row = logits.subarray(j * v, (j + 1) * v);
+      let max = -Infinity;
+      for (const x of row) if (x > max) max = x;
+      let sum = 0;
+      for (const x of row) sum += Math.exp(x - max);
+      return (row[tokens[t] as number] as number) - max - Math.log(sum);
+    });
   }
 
   async generate(ids: readonly number[], options: GenerateOptions): Promise<number[]> {
