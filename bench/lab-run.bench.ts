@@ -8,7 +8,8 @@
  *
  * Run: `npm run bench -- lab-run` (prints a table, writes bench/results/lab-run.json; one lab run).
  * LAB_RUN_STEPS and LAB_RUN_EVAL_QUESTIONS make a shorter run (a smoke check: the shipped run's
- * phases are then compared per step).
+ * phases are then compared per step); LAB_RUN_OUT keeps the run's directory (the searcher, its
+ * report) instead of a temporary one.
  */
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -31,7 +32,8 @@ function phases(report: LabRunReport): Phases {
 }
 
 const shipped = JSON.parse(await readFile(join(LAB_PATHS.searcher, 'report.json'), 'utf8')) as LabRunReport;
-const out = await mkdtemp(join(tmpdir(), 's3lab-lab-run-bench-'));
+const keep = process.env.LAB_RUN_OUT;
+const out = keep ?? (await mkdtemp(join(tmpdir(), 's3lab-lab-run-bench-')));
 const started = performance.now();
 let report: LabRunReport;
 try {
@@ -42,7 +44,7 @@ try {
     },
   });
 } finally {
-  await rm(out, { recursive: true, force: true });
+  if (keep === undefined) await rm(out, { recursive: true, force: true });
 }
 const wall = (performance.now() - started) / 1000;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;

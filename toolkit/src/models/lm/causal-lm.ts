@@ -37,9 +37,15 @@ export class TransformerLM implements CausalLM {
       vocabSize: architecture.vocabSize,
       prefillTokens: PREFILL_TOKENS,
       forward: (ids, keyMask, positions, cache) => this.step(ids, keyMask, positions, cache),
-      concatRows: (parts) => (parts[0] as LayerCache[]).map((_, layer) => ({
-        k: tf.concat(parts.map((part) => (part[layer] as LayerCache).k), 0),
-        v: tf.concat(parts.map((part) => (part[layer] as LayerCache).v), 0),
+      concatRows: (parts, width) => tf.tidy(() => (parts[0] as LayerCache[]).map((_, layer) => {
+        const padded = (t: tf.Tensor4D): tf.Tensor4D => {
+          const [rows, heads, length, dim] = t.shape;
+          return length === width ? t : tf.concat([tf.zeros([rows, heads, width - length, dim]), t], 2);
+        };
+        return {
+          k: tf.concat(parts.map((part) => padded((part[layer] as LayerCache).k)), 0),
+          v: tf.concat(parts.map((part) => padded((part[layer] as LayerCache).v)), 0),
+        };
       })),
       keepRows: (cache, rows) => {
         const index = tf.tensor1d([...rows], 'int32');

@@ -26,8 +26,11 @@ export interface DecodeStep<Cache> {
    * or the given one extended in place.
    */
   forward(ids: number[][], keyMask: number[][], positions: number[][], cache: Cache | undefined): Promise<{ logits: Float32Array; cache: Cache }>;
-  /** The caches of consecutive row groups (same width) as one, rows in order; the parts stay the caller's. */
-  concatRows(parts: readonly Cache[]): Cache;
+  /**
+   * The caches of consecutive row groups as one, rows in order, each part left-padded to `width`
+   * positions (a narrower part's keys move right; its padding is masked); the parts stay the caller's.
+   */
+  concatRows(parts: readonly Cache[], width: number): Cache;
   /** The cache of `rows` only, in that order; the given cache stays the caller's. */
   keepRows(cache: Cache, rows: readonly number[]): Cache;
   /** Frees a cache (a no-op where the garbage collector does it). */
@@ -101,16 +104,15 @@ export async function decodeBatch<Cache>(step: DecodeStep<Cache>, prompts: reado
   const randoms = rows.map((_, i) => new Random(settings.seeds?.[i] ?? settings.seed, 'sample'));
   const vocab = model.vocabSize;
 
-  // Prefill: every prompt, left-padded to the longest.
+  // Decoding: every prompt left-padded to the longest (the prefill pads less, see `prefill`).
   const longest = Math.max(...rows.map((r) => r.length));
   let keyMask = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map(() => 1)]);
-  const padded = rows.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r]);
   // The sequence of each cache row; finished sequences stay in the cache (their tokens ignored)
   // until a quarter of the rows have finished, then the cache is compacted: dropping rows one
   // sequence at a time copied the whole cache per finished sequence (quadratic in the batch).
   let inCache = rows.map((_, i) => i);
   const finished = new Set<number>();
-  let { logits, cache } = await prefill(step, padded, keyMask);
+  let { logits, cache } = await prefill(step, rows, longest);
   try {
     for (;;) {
       const next: number[] = [];
@@ -150,22 +152,47 @@ export async function decodeBatch<Cache>(step: DecodeStep<Cache>, prompts: reado
 }
 
 /**
- * The prompts' forward pass in groups of rows of at most `step.prefillTokens` tokens, caches
- * joined after (a backend's limit on one call's attention scores, see `TransformerLM`).
+ * The prompts' forward pass in groups of at most `step.prefillTokens` tokens, longest prompts
+ * first and each group padded to its own longest prompt only; the groups' caches are joined (each
+ * left-padded to `width`, the longest prompt) and put back in the prompts' order. Padding every
+ * prompt to the batch's longest spent much of a prefill's attention on padding (a generator batch
+ * of 500–1,400-token contexts).
  */
-async function prefill<Cache>(step: DecodeStep<Cache>, padded: number[][], keyMask: number[][]): Promise<{ logits: Float32Array; cache: Cache }> {
-  const width = padded[0]?.length ?? 1;
-  const rowsPerGroup = Math.max(1, Math.floor(step.prefillTokens / width));
-  if (padded.length <= rowsPerGroup) return step.forward(padded, keyMask, positionsFromMask(keyMask), undefined);
+async function prefill<Cache>(step: DecodeStep<Cache>, rows: readonly number[][], width: number): Promise<{ logits: Float32Array; cache: Cache }> {
+  const order = rows.map((_, i) => i).sort((a, b) => (rows[b] as number[]).length - (rows[a] as number[]).length || a - b);
+  const groups: number[][] = [];
+  for (const i of order) {
+    const group = groups.at(-1);
+    const groupWidth = group === undefined ? 0 : (rows[group[0] as number] as number[]).length;
+    if (group !== undefined && (group.length + 1) * groupWidth <= step.prefillTokens) group.push(i);
+    else groups.push([i]);
+  }
   const parts: { logits: Float32Array; cache: Cache }[] = [];
   try {
-    for (let start = 0; start < padded.length; start += rowsPerGroup) {
-      const mask = keyMask.slice(start, start + rowsPerGroup);
-      parts.push(await step.forward(padded.slice(start, start + rowsPerGroup), mask, positionsFromMask(mask), undefined));
+    for (const group of groups) {
+      const groupWidth = (rows[group[0] as number] as number[]).length;
+      const mask = group.map((i) => [...new Array<number>(groupWidth - (rows[i] as number[]).length).fill(0), ...(rows[i] as number[]).map(() => 1)]);
+      const ids = group.map((i) => [...new Array<number>(groupWidth - (rows[i] as number[]).length).fill(0), ...(rows[i] as number[])]);
+      parts.push(await step.forward(ids, mask, positionsFromMask(mask), undefined));
     }
-    const logits = new Float32Array(padded.length * step.vocabSize);
-    parts.forEach((part, i) => logits.set(part.logits, i * rowsPerGroup * step.vocabSize));
-    return { logits, cache: step.concatRows(parts.map((part) => part.cache)) };
+    const inOrder = order.every((i, j) => i === j);
+    if (parts.length === 1 && inOrder) return parts.pop() as { logits: Float32Array; cache: Cache };
+    const sortedLogits = new Float32Array(rows.length * step.vocabSize);
+    let at = 0;
+    for (const part of parts) {
+      sortedLogits.set(part.logits, at);
+      at += part.logits.length;
+    }
+    const joined = step.concatRows(parts.map((part) => part.cache), width);
+    if (inOrder) return { logits: sortedLogits, cache: joined };
+    // Back to the prompts' order: row j of the joined cache is prompt order[j].
+    const placeOf = new Array<number>(rows.length);
+    order.forEach((i, j) => { placeOf[i] = j; });
+    const logits = new Float32Array(rows.length * step.vocabSize);
+    placeOf.forEach((j, i) => logits.set(sortedLogits.subarray(j * step.vocabSize, (j + 1) * step.vocabSize), i * step.vocabSize));
+    const cache = step.keepRows(joined, placeOf);
+    step.release(joined);
+    return { logits, cache };
   } finally {
     for (const part of parts) step.release(part.cache);
   }

@@ -100,10 +100,30 @@ export class OnnxCausalLM implements CausalLM {
         const { logits, keys, values } = await this.run(ids, keyMask, positions, cache, [(ids[0]?.length ?? 1) - 1]);
         return { logits, cache: this.extend(cache, ids.length, ids[0]?.length ?? 0, keys, values) };
       },
-      concatRows: (parts) => {
+      concatRows: (parts, width) => {
         const first = parts[0] as SlotCache;
-        const join = (pick: (cache: SlotCache) => Float32Array[]): Float32Array[] => pick(first).map((_, layer) => concatenate(parts.map((part) => pick(part)[layer] as Float32Array)));
-        return { keys: join((p) => p.keys), values: join((p) => p.values), rows: parts.reduce((n, p) => n + p.rows, 0), capacity: first.capacity, length: first.length };
+        if (parts.every((part) => part.length === width && part.capacity === first.capacity)) {
+          const join = (pick: (cache: SlotCache) => Float32Array[]): Float32Array[] => pick(first).map((_, layer) => concatenate(parts.map((part) => pick(part)[layer] as Float32Array)));
+          return { keys: join((p) => p.keys), values: join((p) => p.values), rows: parts.reduce((n, p) => n + p.rows, 0), capacity: first.capacity, length: first.length };
+        }
+        // Parts of other widths: each row's keys end at slot `width`, its left padding before them.
+        const dim = architecture.headDim;
+        const heads = architecture.numKvHeads;
+        const rows = parts.reduce((n, p) => n + p.rows, 0);
+        const capacity = width + SLOT_GROWTH;
+        const join = (pick: (cache: SlotCache) => Float32Array[]): Float32Array[] => pick(first).map((_, layer) => {
+          const out = new Float32Array(rows * heads * capacity * dim);
+          let row = 0;
+          for (const part of parts) {
+            const data = pick(part)[layer] as Float32Array;
+            for (let r = 0; r < part.rows * heads; r++) {
+              out.set(data.subarray(r * part.capacity * dim, (r * part.capacity + part.length) * dim), ((row * heads + r) * capacity + width - part.length) * dim);
+            }
+            row += part.rows;
+          }
+          return out;
+        });
+        return { keys: join((p) => p.keys), values: join((p) => p.values), rows, capacity, length: width };
       },
       keepRows: (cache, rows) => {
         const stride = architecture.numKvHeads * cache.capacity * architecture.headDim;
