@@ -197,7 +197,8 @@ function sideBySide(matrices: readonly Float32Array[], rows: number): Float32Arr
   return out;
 }
 
-function concatenate(parts: readonly Float32Array[]): Float32Array {
+/** The arrays end to end, as one. */
+export function concatenate(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

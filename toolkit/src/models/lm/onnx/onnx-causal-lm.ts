@@ -27,7 +27,7 @@ import { parameterSpecs } from '../parameters.js';
 import { attentionMaskValues, MASKED, positionsFromMask, ropeTableValues } from '../positions.js';
 import { writeSafetensors, type StoredTensor } from '../safetensors.js';
 import type { CausalLM, GenerateOptions } from '../types.js';
-import { buildLlamaGraph, LLAMA_GRAPH_IO, transpose } from './llama-graph.js';
+import { buildLlamaGraph, concatenate, LLAMA_GRAPH_IO, transpose } from './llama-graph.js';
 import { encodeModel } from './onnx-proto.js';
 
 export interface OnnxCausalLMOptions {
@@ -347,16 +347,6 @@ function slotMask(mask: Float32Array, queryRows: number, length: number, slots: 
     const to = row * (slots + time);
     out.set(mask.subarray(from, from + length), to);
     out.set(mask.subarray(from + length, from + width), to + slots);
-  }
-  return out;
-}
-
-function concatenate(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
   }
   return out;
 }
