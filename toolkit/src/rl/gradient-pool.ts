@@ -68,8 +68,9 @@ export class GradientPool {
   /** Starts `options.workers` workers, each with a copy of the current weights. */
   static async start(options: GradientPoolOptions): Promise<GradientPool> {
     const variables = [...options.lm.variables, ...(options.valueHead?.variables ?? [])];
+    // Read once; each worker gets its own copy (workerData is cloned).
+    const init: GradientWorkerInit = { config: options.lm.config, weights: readWeights(variables), valueHead: options.valueHead !== undefined, algorithm: options.algorithm, rlConfig: options.config, padId: options.padId };
     const workers = Array.from({ length: Math.max(0, options.workers) }, () => {
-      const init: GradientWorkerInit = { config: options.lm.config, weights: readWeights(variables), valueHead: options.valueHead !== undefined, algorithm: options.algorithm, rlConfig: options.config, padId: options.padId };
       const worker = startModuleWorker(new URL('./gradient-worker.js', import.meta.url), init);
       // A pool nobody disposed does not keep the process alive.
       worker.unref();
@@ -121,11 +122,9 @@ export class GradientPool {
   /** Sends the weights after an optimizer step to every worker. */
   async weightsChanged(variables: tf.Variable[]): Promise<void> {
     if (this.workers.length === 0) return;
-    for (const worker of this.workers) {
-      const weights = readWeights(variables);
-      const request: GradientWorkerRequest = { kind: 'weights', weights };
-      worker.postMessage(request, weights.map((w) => w.buffer as ArrayBuffer));
-    }
+    // Read once; each worker gets its own copy (messages are cloned).
+    const request: GradientWorkerRequest = { kind: 'weights', weights: readWeights(variables) };
+    for (const worker of this.workers) worker.postMessage(request);
   }
 
   async dispose(): Promise<void> {
@@ -139,7 +138,7 @@ export class GradientPool {
   }
 }
 
-/** Copies of the variables' values (a copy: a view into the WebAssembly heap must not be transferred). */
+/** Copies of the variables' values (not views into the WebAssembly heap). */
 function readWeights(variables: readonly tf.Variable[]): Float32Array[] {
   return variables.map((v) => new Float32Array(v.dataSync() as Float32Array));
 }

@@ -6,8 +6,7 @@
  */
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
-import { OnnxCausalLM, type CausalLM, type TransformerLM } from '../models/lm/index.js';
-import { resolveDevice } from '../models/tfjs/index.js';
+import { OnnxCausalLM, onnxRunsHere, type CausalLM, type TransformerLM } from '../models/lm/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
 import type { RewardDetail } from '../reward/gbr.js';
 import type { RewardTrajectory } from '../reward/types.js';
@@ -134,7 +133,7 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
  * ```
  */
 export async function inferenceCopy(lm: TransformerLM): Promise<{ model: CausalLM; dispose(): void }> {
-  if (lm.family !== 'llama' || (await resolveDevice()).backend === 'webgpu') return { model: lm, dispose: () => undefined };
+  if (!(await onnxRunsHere(lm.family))) return { model: lm, dispose: () => undefined };
   const copy = await OnnxCausalLM.fromTransformerLM(lm);
   return { model: copy, dispose: () => copy.dispose() };
 }

@@ -19,7 +19,7 @@ export type { CausalLM, GenerateOptions } from './types.js';
 export type { LmConfig, LmFamily } from './config.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors, type StoredTensor } from './safetensors.js';
 export { padSequences, tokenLogProbs, maskedNll, type PaddedSequences } from './log-probs.js';
-export { loadInferenceLM, INFERENCE_RUNTIMES, type InferenceRuntime, type LoadInferenceLMOptions } from './inference.js';
+export { loadInferenceLM, onnxRunsHere, INFERENCE_RUNTIMES, type InferenceRuntime, type LoadInferenceLMOptions } from './inference.js';
 export {
   OnnxCausalLM, buildLlamaGraph, encodeModel, LLAMA_GRAPH_IO, type OnnxCausalLMOptions, type OnnxAttribute,
   type OnnxElementType, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo,

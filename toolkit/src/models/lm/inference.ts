@@ -13,7 +13,8 @@
  * ```
  */
 import { z } from 'zod';
-import { resolveDevice } from '../tfjs/index.js';
+import { resolveDevice, type TfjsBackendName } from '../tfjs/index.js';
+import type { LmConfig } from './config.js';
 import { loadCausalLM, type LoadCausalLMOptions } from './load.js';
 import { readLmConfig } from './model-dir.js';
 import { OnnxCausalLM } from './onnx/onnx-causal-lm.js';
@@ -55,7 +56,19 @@ export async function loadInferenceLM(dir: string, options: LoadInferenceLMOptio
   const onnx = (): Promise<CausalLM> => OnnxCausalLM.load(dir, threads === undefined ? {} : { threads });
   if (runtime === 'onnx') return onnx();
   const { architecture } = await readLmConfig(dir);
-  if (architecture.family !== 'llama') return tfjs();
-  const onGpu = (backend ?? (await resolveDevice()).backend) === 'webgpu';
-  return onGpu ? tfjs() : onnx();
+  return (await onnxRunsHere(architecture.family, backend)) ? onnx() : tfjs();
+}
+
+/**
+ * Whether `auto` puts a model of this family on ONNX Runtime: the llama family, when tfjs would
+ * compute on the CPU (`backend`, else the device `S3LAB_DEVICE` resolves to). The one place that
+ * choice is made, for a model directory (`loadInferenceLM`) and for a copy of a model in training.
+ *
+ * @example
+ * ```ts
+ * await onnxRunsHere('llama'); // true on a CPU machine
+ * ```
+ */
+export async function onnxRunsHere(family: LmConfig['family'], backend?: TfjsBackendName): Promise<boolean> {
+  return family === 'llama' && (backend ?? (await resolveDevice()).backend) !== 'webgpu';
 }
