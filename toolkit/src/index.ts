@@ -69,7 +69,7 @@ export {
   type RetrieverDescription, type RunningRetrievalServer, type TermClause, type VectorIndex,
 } from './retrieval/index.js';
 export {
-  buildTrainingRows, combineReward, exactMatch, extractAnswer, f1Score, filterTrainingQuestions,
+  buildTrainingRows, combineReward, rewardAccuracy, exactMatch, extractAnswer, f1Score, filterTrainingQuestions,
   generateAnswers, GenerationReward, generatorMessages, hasAnswerTokens, isYesNoQuestion,
   judgeMessages, judgeResponses, naiveRagContext, parseJudgeReply, precomputeRagCache, RagCache,
   ragCacheEntrySchema, scoreContexts, scoreGenAcc, spanMatch, toRewardTrajectory,
@@ -119,7 +119,13 @@ export {
 } from './eval/index.js';
 export {
   buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, labGeneratorExamples, labResultRows,
-  labVerdict, learningCurveRows, searcherDemonstrations, trainLabSearcher,
+  labVerdict, learningCurveRows, searcherDemonstrations, trainLabSearcher, labRunProgressLine,
+  LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions,
+  readGrid, parseGrid, expandGrid, runKey, runSweep, SweepRunsFailed, sweepTableRows, sweepCsv,
+  searcherScores, interval, typesOf, evaluateTransfer,
+  type LabRunFactor, type LabRunFactors, type SweepGrid, type SweepRun, type TransferWorld,
+  type SweepOptions, type SweepSummary, type SweepRunResult, type SearcherScores, type TransferResult,
+  type TransferSearcher, type TransferOptions,
   type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck,
   type LabDenseIndexSource, type LabGeneratorDataOptions, type LabRunEvent, type LabRunOptions,
   type LabRunReport, type MethodScores, type ScriptVariant, type SearcherDemonstrationOptions,

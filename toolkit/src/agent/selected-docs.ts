@@ -31,6 +31,11 @@ export interface ExtractSelectedDocsOptions {
    * The original hard-codes 1..8 (the 8-3-3 setting) whatever the retriever's top-k.
    */
   maxSelectableId?: number;
+  /**
+   * `false` ignores every `<important_info>`: each block contributes all its documents (the paper's
+   * ablation without document selection). Default `true`.
+   */
+  selection?: boolean;
 }
 
 /**
@@ -156,7 +161,8 @@ export function extractSelectedDocs(transcript: string, options: ExtractSelected
     docs.push({ title, text });
   };
 
-  for (const selection of transcript.matchAll(IMPORTANT_INFO)) {
+  const selections: Iterable<RegExpExecArray> = options.selection === false ? [] : transcript.matchAll(IMPORTANT_INFO);
+  for (const selection of selections) {
     const target = blocks.filter((block) => block.start < selection.index).at(-1);
     if (target === undefined || target.taken) continue;
     target.taken = true;

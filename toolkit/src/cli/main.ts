@@ -21,6 +21,7 @@ import { registerTokenizer } from './commands/tokenizer.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrainingData } from './commands/training-data.js';
 import { registerTrain } from './commands/train.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerDownload } from './commands/download.js';
 import { registerDevice } from './commands/device.js';
 import { InputError } from '../core/input-error.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerTrainingData(program);
   registerTrain(program);
+  registerSweep(program);
   registerDownload(program);
   registerDevice(program);
   return program;

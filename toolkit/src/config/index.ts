@@ -19,9 +19,11 @@ export type SearchPresetName = (typeof SEARCH_PRESETS)[number];
 /**
  * Which scalar the reward returns. `gbr` (as the paper presents it): GenAcc(s3 context) −
  * GenAcc(naive-RAG context). `gbr+genacc`: GBR plus GenAcc(s3 context), the released trainer's
- * setting (both of its switches on). `genacc`: GenAcc(s3 context) alone.
+ * setting (both of its switches on). `genacc`: GenAcc(s3 context) alone. `span` and `em`: GBR with
+ * another accuracy in both terms (the paper's Table 5): the span match alone (never the judge; the
+ * same as `gbr` where no judge is given, as at lab scale) or exact match.
  */
-export const REWARD_VARIANTS = ['gbr', 'gbr+genacc', 'genacc'] as const;
+export const REWARD_VARIANTS = ['gbr', 'gbr+genacc', 'genacc', 'span', 'em'] as const;
 export type RewardVariant = (typeof REWARD_VARIANTS)[number];
 
 /** The settings a scale fixes; each field is the default wherever that setting is read. */

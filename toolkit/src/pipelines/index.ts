@@ -1,6 +1,6 @@
 /**
  * End-to-end jobs built from the layers below: the lab-scale training run (warm start, RL,
- * evaluation, report), the lab searcher's evaluation jobs, the scripted demonstrations of the
+ * evaluation, report), sweeps of lab runs (ablation grids, transfer), the lab searcher's evaluation jobs, the scripted demonstrations of the
  * warm start, the lab generator's training data and the lab world's shipped dense index.
  *
  * @example
@@ -12,5 +12,10 @@
 export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-generator-data.js';
 export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
 export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
-export { labResultRows, learningCurveRows, labVerdict } from './lab-report.js';
+export { labResultRows, learningCurveRows, labVerdict, labRunProgressLine } from './lab-report.js';
+export { LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions, type LabRunFactor, type LabRunFactors } from './lab-run-factors.js';
+export { readGrid, parseGrid, expandGrid, runKey, type SweepGrid, type SweepRun, type TransferWorld } from './sweep-grid.js';
+export { runSweep, SweepRunsFailed, type SweepOptions, type SweepSummary } from './sweep.js';
+export { sweepTableRows, sweepCsv, searcherScores, interval, typesOf, type SweepRunResult, type SearcherScores } from './sweep-summary.js';
+export { evaluateTransfer, type TransferResult, type TransferSearcher, type TransferOptions } from './sweep-transfer.js';
 export { buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck, type LabDenseIndexSource } from './lab-dense-index.js';

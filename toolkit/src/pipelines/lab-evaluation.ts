@@ -7,6 +7,7 @@
  * description, so the SFT searcher's evaluation runs on one core while RL trains on the other,
  * and the RL searcher's is split across both.
  */
+import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -43,7 +44,9 @@ export const searcherEvaluationJobSchema = z.object({
   tokenizer: z.string().min(1),
   ragCache: z.string().min(1),
   preset: z.string().min(1),
-  initialDocs: z.number().int().min(1),
+  initialDocs: z.number().int().min(0),
+  /** false: every retrieved document goes to the generator. */
+  selection: z.boolean(),
   maxResponseTokens: z.number().int().min(1),
   /**
    * ONNX Runtime's intra-op threads for the worker's searcher and generator (they take turns, so
@@ -72,7 +75,7 @@ export async function evaluateSearcherJob(job: SearcherEvaluationJob, onProgress
   const opened = await openRetrieverSource(job.retriever, 'retriever');
   const threads = job.threads === undefined ? {} : { threads: job.threads };
   const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...threads, ...(job.generatorModel ? { model: job.generatorModel } : {}) });
-  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs }, job.tokenizer, threads);
+  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs, selection: job.selection }, job.tokenizer, threads);
   try {
     const { records } = await runEvaluation({
       methods: ['s3'], questions: job.questions.map(toQaRecord), out: job.out,
@@ -143,6 +146,23 @@ function runWorker(job: SearcherEvaluationJob, onProgress: (done: number) => voi
     worker.on('error', (error) => fail(error.message));
     worker.on('exit', (code) => fail(`the worker exited with code ${code} before finishing`));
   });
+}
+
+/**
+ * The records of an evaluation directory in question order: its `records.jsonl`, or those of its
+ * parts (`part1`, `part2`, … as {@link evaluateSearcherInWorkers} splits it).
+ *
+ * @example
+ * ```ts
+ * const records = await readSearcherEvaluation(evaluationDir('out/train-lab', 'rl'));
+ * ```
+ */
+export async function readSearcherEvaluation(dir: string): Promise<EvalRecord[]> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  if (entries.includes(RECORDS_FILE)) return readFinishedJsonl(join(dir, RECORDS_FILE), evalRecordSchema);
+  const parts = entries.flatMap((name) => { const m = /^part(\d+)$/u.exec(name); return m ? [{ name, n: Number(m[1]) }] : []; }).sort((a, b) => a.n - b.n);
+  const rows = await Promise.all(parts.map((p) => readFinishedJsonl(join(dir, p.name, RECORDS_FILE), evalRecordSchema).catch(() => [] as EvalRecord[])));
+  return rows.flat();
 }
 
 /** The directory of a method's evaluation in a run directory. */

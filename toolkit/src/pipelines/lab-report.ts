@@ -3,7 +3,7 @@
  * method) and the learning curve (one row per RL step). The same rows feed the CLI's text table
  * and the notebook's HTML table and plots.
  */
-import type { LabRunReport, MethodScores } from './lab-run.js';
+import type { LabRunEvent, LabRunReport, MethodScores } from './lab-run.js';
 import type { RlStepMetrics } from '../rl/trainer.js';
 
 const TYPES = ['single-hop', 'bridge', 'paraphrase', 'comparison', 'multi-hop'] as const;
@@ -53,6 +53,25 @@ export function labVerdict(report: LabRunReport): string {
   const m = report.evaluation.multiHopOverNaive;
   return `RL − SFT GBR: ${d.mean.toFixed(1)} points (95% CI ${d.low.toFixed(1)} to ${d.high.toFixed(1)}, ${d.n} test questions); `
     + (m ? `multi-hop GenAcc RL − naive RAG: ${m.mean.toFixed(1)} points (95% CI ${m.low.toFixed(1)} to ${m.high.toFixed(1)}, ${m.n} questions)` : 'no test question is typed multi-hop');
+}
+
+/**
+ * The terminal's line for a lab run's progress event, or undefined for one not worth a line (SFT
+ * steps between tens). `s3lab train` and the runs of `s3lab sweep` print the same lines.
+ *
+ * @example
+ * ```ts
+ * await trainLabSearcher({ out, onProgress: (e) => { const line = labRunProgressLine(e, 'grpo'); if (line) console.log(line); } });
+ * ```
+ */
+export function labRunProgressLine(event: LabRunEvent, algorithm: string): string | undefined {
+  if (event.phase === 'setup') return event.message;
+  if (event.phase === 'sft') return event.step % 10 === 0 || event.step === event.steps ? `SFT step ${event.step}/${event.steps}: loss ${event.metrics.loss.toFixed(3)}` : undefined;
+  if (event.phase === 'rl') {
+    const m = event.metrics;
+    return `${algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`;
+  }
+  return `evaluating the ${event.method} searcher: ${event.done}/${event.total}`;
 }
 
 function round(x: number, digits = 1): number {

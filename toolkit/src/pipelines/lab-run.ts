@@ -77,8 +77,26 @@ export interface LabRunOptions {
   evalQuestions?: number;
   /** Training questions the RL steps draw from (the first n of train.jsonl). Default 600. */
   trainQuestions?: number;
+  /**
+   * Cores the run may use (default: every core): ONNX Runtime's threads, the gradient workers (one
+   * per core but this thread's) and the evaluation's workers. `s3lab sweep --jobs N` gives each run its share.
+   */
+  threads?: number;
   /** Progress lines (phase, step, metrics). */
   onProgress?: (event: LabRunEvent) => void;
+}
+
+/** What a lab run was given besides its RL configuration, as `run.json` and `report.json` record it. */
+export interface LabRunSettings {
+  world: string;
+  retriever: string;
+  generator: string;
+  generatorModel?: string;
+  tokenizer: string;
+  warmStart: string;
+  sft: NonNullable<LabRunOptions['sft']>;
+  evalQuestions: number;
+  trainQuestions: number;
 }
 
 export type LabRunEvent =
@@ -99,6 +117,9 @@ export interface MethodScores {
 
 export interface LabRunReport {
   config: RlConfig;
+  /** Everything else the run was given (the cores it used are in `threads`). */
+  settings: LabRunSettings;
+  threads: number;
   /** The warm start: trained here (seconds > 0) or copied `from` a directory. */
   sft: { steps: number; finalLoss: number; seconds: number; examples: number; from?: string };
   rl: RlStepMetrics[];
@@ -138,6 +159,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   const evalQuestions = options.evalQuestions ?? LAB_RUN_QUESTIONS.evaluation;
   const trainQuestions = options.trainQuestions ?? LAB_RUN_QUESTIONS.training;
   const out = options.out;
+  const threads = options.threads ?? availableParallelism();
   const say = (message: string): void => options.onProgress?.({ phase: 'setup', message });
   await mkdir(out, { recursive: true });
   // One directory, one run: resuming with other settings would mix two runs' checkpoints and records.
@@ -145,7 +167,8 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
     throw new Error(`${out} holds a run with other settings (${join(out, 'run.json')}); give another --out, or delete it to start again`);
   }
-  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, world, retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions }, null, 2)}\n`);
+  const settings: LabRunSettings = { world, retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions };
+  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, ...settings }, null, 2)}\n`);
 
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
   const opened = await openRetrieverSource(retrieverSource, 'retriever');
@@ -155,7 +178,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const tokenizer = await loadTokenizer(tokenizerDir);
     const padId = tokenizer.tokenToId(tokenizer.specialTokens[PAD] ?? '<|endoftext|>') ?? 0;
     // In its own thread: it answers a step's rollouts while this thread scores their log-probabilities.
-    generatorModel = await openChatModelSource(generatorDir, { label: 'generator', thread: 'worker', ...(options.generatorModel ? { model: options.generatorModel } : {}) });
+    generatorModel = await openChatModelSource(generatorDir, { label: 'generator', thread: 'worker', threads, ...(options.generatorModel ? { model: options.generatorModel } : {}) });
     // Identical generator requests (the same documents for the same question) are answered once,
     // across steps, methods and restarts.
     const generator = cachedChatModel(generatorModel, { dir: join(out, 'generator-cache') });
@@ -174,7 +197,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     let pool = rlPool;
     if (config.filterSolvedByRag) pool = rlPool.filter((q) => ragCache.get(LAB_DATA_SOURCE, q.question)?.score !== 1);
     const reward = new GenerationReward({ generator, ragCache, variant: config.reward, dataSource: LAB_DATA_SOURCE });
-    const search: SearchSettings = { retriever, preset: config.preset, initialDocs: config.initialDocs, retrieverKind: opened.kind ?? 'dense', buildPrompt: labSearcherPrompt };
+    const search: SearchSettings = { retriever, preset: config.preset, initialDocs: config.initialDocs, selection: config.selection, retrieverKind: opened.kind ?? 'dense', buildPrompt: labSearcherPrompt };
     const setupSeconds = (performance.now() - started) / 1000;
 
     // --- 1. SFT ---
@@ -187,7 +210,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const questions = test.map(toTrainingQuestion);
     const job = (method: string, modelDir: string): SearcherEvaluationJob => ({
       modelDir, questions, out: evaluationDir(out, method), retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), generatorCache: join(out, 'generator-cache'),
-      tokenizer: tokenizerDir, ragCache: ragFile, preset: config.preset, initialDocs: config.initialDocs, maxResponseTokens: config.maxResponseTokens,
+      tokenizer: tokenizerDir, ragCache: ragFile, preset: config.preset, initialDocs: config.initialDocs, selection: config.selection, maxResponseTokens: config.maxResponseTokens,
     });
     const progress = (method: string) => (done: number, total: number): void => options.onProgress?.({ phase: 'eval', method, done, total });
     // Beside RL, on one thread: the training takes the cores it can.
@@ -197,14 +220,15 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
 
     // --- 2. RL ---
     const rlStarted = performance.now();
-    const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, options);
+    const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, threads, options);
     const rlSeconds = (performance.now() - rlStarted) / 1000;
     const finalDir = checkpointDir(join(out, 'checkpoints'), config.steps);
     await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir, search);
 
-    // --- 3. evaluation: the RL searcher split over two worker threads (two cores) ---
+    // --- 3. evaluation: the RL searcher split over worker threads, one per core (two at most) ---
     const evalStarted = performance.now();
-    const rlRuns = await evaluateSearcherInWorkers(job('rl', finalDir), EVAL_WORKERS, progress('rl'));
+    const evalWorkers = Math.min(EVAL_WORKERS, threads);
+    const rlRuns = await evaluateSearcherInWorkers({ ...job('rl', finalDir), threads: Math.max(1, Math.floor(threads / evalWorkers)) }, evalWorkers, progress('rl'));
     const sftRuns = await sftEvaluation;
     const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get(LAB_DATA_SOURCE, q.question)?.score ?? 0, gbr: 0, documents: LAB_SCALE.naiveRagK, searches: 0 }));
     const multi = questions.flatMap((q, i) => (MULTI_HOP.has(q.type ?? '') ? [i] : []));
@@ -219,6 +243,8 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const evalSeconds = (performance.now() - evalStarted) / 1000;
     const report: LabRunReport = {
       config,
+      settings,
+      threads,
       sft: sftSummary,
       rl: history,
       evaluation,
@@ -276,7 +302,7 @@ async function runSft(dir: string, questions: readonly QaRecord[], search: Searc
   return summary;
 }
 
-async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, config: RlConfig, padId: number, options: LabRunOptions): Promise<RlStepMetrics[]> {
+async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, config: RlConfig, padId: number, threads: number, options: LabRunOptions): Promise<RlStepMetrics[]> {
   const root = join(out, 'checkpoints');
   const metricsFile = join(out, 'rl-metrics.jsonl');
   const latest = await latestCheckpoint(root);
@@ -286,7 +312,7 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   const valueHead = config.algorithm === 'ppo' ? (loaded?.valueHead ?? new ValueHead(lm.architecture.hiddenSize)) : undefined;
   const start = loaded?.state.step ?? 0;
   // One gradient worker per spare core: the update (tfjs on WASM) otherwise uses one.
-  const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start, gradientWorkers: availableParallelism() - 1 });
+  const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start, gradientWorkers: threads - 1, threads });
   if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
   const history = await readFile(metricsFile, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RlStepMetrics).filter((m) => m.step <= start), () => [] as RlStepMetrics[]);
   if (start === 0) await rm(metricsFile, { force: true });
@@ -317,10 +343,10 @@ async function exportSearcher(checkpoint: string, dir: string, tokenizerDir: str
   await mkdir(dir, { recursive: true });
   for (const file of ['config.json', 'model.safetensors']) await copyFile(join(checkpoint, file), join(dir, file));
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(tokenizerDir, file), join(dir, file));
-  await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? LAB_SCALE.initialDocs });
+  await writeLabSearcherInfo(dir, { preset: resolvePreset(search.preset).name, initialDocs: search.initialDocs ?? LAB_SCALE.initialDocs, selection: search.selection ?? true });
 }
 
-/** Worker threads that evaluate the RL searcher (the lab machine has two cores). */
+/** Most worker threads that evaluate the RL searcher (the lab machine has two cores). */
 const EVAL_WORKERS = 2;
 
 type Scored = Pick<EvalRecord, 'genAcc' | 'gbr' | 'documents' | 'searches'> & { type?: string };

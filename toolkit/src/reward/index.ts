@@ -11,7 +11,7 @@ export type { GenAccItem, GenAccResult } from './genacc.js';
 export { scoreContexts } from './score.js';
 export type { ScoreItem, ScoreContextsOptions, ScoredContext } from './score.js';
 export { toRewardTrajectory } from './from-trajectory.js';
-export { combineReward, GenerationReward } from './gbr.js';
+export { combineReward, GenerationReward, rewardAccuracy, type AnswerAccuracies } from './gbr.js';
 export type { GenerationRewardOptions, MissingRagPolicy, RewardDetail } from './gbr.js';
 export { naiveRagContext } from './naive-rag.js';
 export type { RagContextFormat } from './naive-rag.js';

@@ -65,9 +65,11 @@ export const rlConfigSchema = z.object({
   maxResponseTokens: z.number().int().min(1),
   /** Searcher preset: documents per query, search turns, documents kept per turn (8-3-3 in the paper). */
   preset: z.string().regex(/^\d+-\d+-\d+$/),
-  /** Naive-RAG documents in the searcher's prompt. */
-  initialDocs: z.number().int().min(1),
-  /** `gbr` (the paper), `gbr+genacc` (the released trainer), `genacc`. */
+  /** Naive-RAG documents in the searcher's prompt; 0 begins without (the paper's ablation of "begin with search"). */
+  initialDocs: z.number().int().min(0),
+  /** The searcher's selection decides the generator's documents; false hands it every retrieved document (the paper's ablation). */
+  selection: z.boolean(),
+  /** `gbr` (the paper), `gbr+genacc` (the released trainer), `genacc`, or GBR over the span match (`span`) or exact match (`em`). */
   reward: z.enum(REWARD_VARIANTS),
   /** Drop training questions naive RAG already answers (the paper's filter). */
   filterSolvedByRag: z.boolean(),
@@ -80,7 +82,7 @@ const PAPER: RlConfig = {
   algorithm: 'ppo', steps: 20, batchSize: 120, samplesPerQuestion: 1, miniBatchSize: 30, microBatchSize: 15, microBatchTokens: 15 * 10_000, ppoEpochs: 1,
   actorLearningRate: 1e-6, criticLearningRate: 1e-5, criticWarmupRatio: 0.01, clipRatio: 0.2, valueClipRange: 0.5, valueLossCoef: 1,
   entropyCoef: 0.001, klCoef: 0.001, klLossCoef: 0, gamma: 1, lambda: 1, gradClip: 1, temperature: 0.6, maxResponseTokens: PAPER_SCALE.searcherMaxTokens,
-  preset: PAPER_SCALE.searchPreset, initialDocs: PAPER_SCALE.initialDocs, reward: PAPER_SCALE.reward, filterSolvedByRag: true, seed: 42,
+  preset: PAPER_SCALE.searchPreset, initialDocs: PAPER_SCALE.initialDocs, selection: true, reward: PAPER_SCALE.reward, filterSolvedByRag: true, seed: 42,
 };
 
 /**

@@ -122,7 +122,7 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
 /**
  * What a step samples rollouts and scores them with: on the CPU, an ONNX Runtime copy of the
  * model's current weights (multi-threaded, several times faster than tfjs on WASM; made again each
- * step, in tens of milliseconds); on a GPU or for GPT-2, the model itself. The same weights and the
+ * step, in tens of milliseconds; on `threads` intra-op threads, default every core); on a GPU or for GPT-2, the model itself. The same weights and the
  * same seeded sampler, so the same rollouts but for floating-point rounding.
  *
  * @example
@@ -132,8 +132,8 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
  * sampler.dispose();
  * ```
  */
-export async function inferenceCopy(lm: TransformerLM): Promise<{ model: CausalLM; dispose(): void }> {
+export async function inferenceCopy(lm: TransformerLM, threads?: number): Promise<{ model: CausalLM; dispose(): void }> {
   if (!(await onnxRunsHere(lm.family))) return { model: lm, dispose: () => undefined };
-  const copy = await OnnxCausalLM.fromTransformerLM(lm);
+  const copy = await OnnxCausalLM.fromTransformerLM(lm, threads === undefined ? {} : { threads });
   return { model: copy, dispose: () => copy.dispose() };
 }

@@ -68,6 +68,8 @@ export interface SearcherTrainerOptions {
    * default, computes every gradient here. One per spare core makes an update on WASM that much faster.
    */
   gradientWorkers?: number;
+  /** ONNX Runtime's intra-op threads for the step's inference copies (default: every core). */
+  threads?: number;
 }
 
 /**
@@ -170,7 +172,7 @@ export interface ScoredBatch {
  */
 export async function scoreBatch(options: SearcherTrainerOptions, questions: readonly TrainingQuestion[], step: number, valueHead: ValueHead | undefined): Promise<ScoredBatch> {
   const c = options.config;
-  const sampler = await inferenceCopy(options.lm);
+  const sampler = await inferenceCopy(options.lm, options.threads);
   try {
     const sampled = await sampleRollouts({
       lm: options.lm, sampler: sampler.model, tokenizer: options.tokenizer, questions, samplesPerQuestion: c.samplesPerQuestion,
@@ -235,7 +237,7 @@ async function scoreLogProbs(rollouts: readonly SampledRollout[], options: Searc
  * alone (~1e-5), so the first ratios are 1 within that.
  */
 async function scoreOnCopies(rollouts: readonly SampledRollout[], policy: OnnxCausalLM, reference: TransformerLM | undefined): Promise<LogProbs[]> {
-  const referenceCopy = reference ? await inferenceCopy(reference) : undefined;
+  const referenceCopy = reference ? await inferenceCopy(reference, policy.threads) : undefined;
   try {
     const out: LogProbs[] = [];
     for (const rollout of rollouts) {

@@ -4,8 +4,8 @@
  * runs: the lab prompt, greedy, `LmSearcherPolicy` over its model (generation only, so on the
  * inference runtime `loadInferenceLM` picks: ONNX Runtime on the CPU). The `s3` method runs it when the
  * searcher it is given is a lab searcher; `labSearcherMethod` wraps one as a method of its own name.
- * `s3lab.json` in the directory says it is one, with the preset and initial documents it was
- * trained with.
+ * `s3lab.json` in the directory says it is one, with the preset, initial documents and document
+ * selection it was trained with.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +22,14 @@ import { LmSearcherPolicy } from './lm-policy.js';
 
 /** `s3lab.json` in a lab searcher's directory: which prompt it reads and the settings it was trained with. */
 export const LAB_SEARCHER_INFO_FILE = 's3lab.json';
-const labSearcherInfoSchema = z.object({ searcher: z.literal('lab'), preset: z.string().min(1), initialDocs: z.number().int().min(1) });
+const labSearcherInfoSchema = z.object({
+  searcher: z.literal('lab'),
+  preset: z.string().min(1),
+  /** 0: the searcher begins without naive-RAG documents. */
+  initialDocs: z.number().int().min(0),
+  /** false: it was trained with every retrieved document going to the generator (absent: true). */
+  selection: z.boolean().optional(),
+});
 export type LabSearcherInfo = z.output<typeof labSearcherInfoSchema>;
 
 /**
@@ -107,6 +114,8 @@ export interface RunLabSearcherOptions {
   preset?: string;
   /** Initial search results in the prompt (default: the directory's, else the lab scale's 3). */
   initialDocs?: number;
+  /** Whether its selection decides the generator's documents (default: the directory's, else true). */
+  selection?: boolean;
   /** Most tokens per searcher turn (default 192, the lab scale's). */
   maxTokens?: number;
   /** Default `bm25` (the lab world's index). */
@@ -132,6 +141,7 @@ export function runLabSearcher(searcher: LabSearcher, questions: readonly string
     retriever: options.retriever,
     preset: options.preset ?? searcher.info?.preset ?? LAB_SCALE.searchPreset,
     initialDocs: options.initialDocs ?? searcher.info?.initialDocs ?? LAB_SCALE.initialDocs,
+    selection: options.selection ?? searcher.info?.selection ?? true,
     retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
     questions, policy, method,
   });

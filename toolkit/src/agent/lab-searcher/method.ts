@@ -19,6 +19,8 @@ export interface LabSearcherMethodOptions {
   preset?: string;
   /** Initial search results in the prompt (default: the directory's, else 3, the lab run's). */
   initialDocs?: number;
+  /** Whether its selection decides the generator's documents (default: the directory's, else true). */
+  selection?: boolean;
   /** Most tokens per searcher turn (default 192, the lab run's). */
   maxTokens?: number;
   /** Default: the environment's `retrieverKind`, else `bm25`. */
@@ -41,7 +43,7 @@ export async function labSearcherMethod(options: LabSearcherMethodOptions): Prom
     description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? searcher.info?.preset ?? 'of the lab scale'})`,
     needs: { retriever: true, searcher: false },
     run: async (questions, env) => runLabSearcher(searcher, questions, {
-      retriever: requireRetriever(name, env), method: name, preset: options.preset, initialDocs: options.initialDocs,
+      retriever: requireRetriever(name, env), method: name, preset: options.preset, initialDocs: options.initialDocs, selection: options.selection,
       maxTokens: options.maxTokens, retrieverKind: options.retrieverKind ?? env.retrieverKind,
     }),
     dispose: () => searcher.dispose(),

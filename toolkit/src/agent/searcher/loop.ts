@@ -28,8 +28,17 @@ export interface SearchLoopOptions {
   preset?: string | SearcherPreset;
   /** `bm25` asks for Boolean queries in the prompt. Default `dense`. */
   retrieverKind?: 'dense' | 'bm25';
-  /** Naive-RAG documents in the prompt (the original keeps the first 5 of its top-12). Default 5. */
+  /**
+   * Naive-RAG documents in the prompt (the original keeps the first 5 of its top-12). Default 5;
+   * 0 begins without any (the paper's ablation without "begin with search"): the prompt's
+   * information block is empty and the first documents come from the searcher's own query.
+   */
   initialDocs?: number;
+  /**
+   * `false`: the generator gets every retrieved document, whatever the searcher selects (the
+   * paper's ablation without selection). Default `true`.
+   */
+  selection?: boolean;
   /** Largest id `<important_info>` may name. Default: the preset's docsPerTurn (the original hard-codes 8). */
   maxSelectableId?: number;
   /** Method name recorded in the trajectories. */
@@ -116,7 +125,7 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
   const maxSelectableId = options.maxSelectableId ?? preset.docsPerTurn;
   const { retriever, policy } = options;
 
-  const initialHits = await retriever.search([...options.questions], initialK);
+  const initialHits = initialK > 0 ? await retriever.search([...options.questions], initialK) : options.questions.map(() => []);
   const runs: Running[] = options.questions.map((question, i) => {
     const initialDocs = (initialHits[i] ?? []).map(toRetrievedDoc);
     const prompt = (options.buildPrompt ?? buildSearcherPrompt)({
@@ -133,7 +142,7 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
 
   return runs.map((run) => {
     const transcript = run.state.prompt + run.state.continuation;
-    const selectedDocs = extractSelectedDocs(transcriptAfterStartMarker(transcript) ?? '', { maxSelectableId });
+    const selectedDocs = extractSelectedDocs(transcriptAfterStartMarker(transcript) ?? '', { maxSelectableId, selection: options.selection ?? true });
     return {
       method: options.method ?? 's3',
       question: run.state.question,
@@ -152,7 +161,7 @@ export async function runSearchLoop(options: SearchLoopOptions & { policy: Searc
         searches: run.turns.filter((t) => t.action === 'search' && t.observation !== '').length,
       },
       issues: run.turns.flatMap((t) => t.issues),
-      meta: { policy: policy.name, initialDocs: initialK, docsPerTurn: preset.docsPerTurn, maxTurns: preset.maxTurns, keptPerTurn: preset.keptPerTurn, retrieverKind: options.retrieverKind ?? 'dense', ...options.meta },
+      meta: { policy: policy.name, initialDocs: initialK, selection: options.selection ?? true, docsPerTurn: preset.docsPerTurn, maxTurns: preset.maxTurns, keptPerTurn: preset.keptPerTurn, retrieverKind: options.retrieverKind ?? 'dense', ...options.meta },
     };
   });
 }

@@ -11,8 +11,10 @@ import { formatTable } from '../../core/text-table.js';
 
 import { rlConfig, type RlConfig, type RlPresetName } from '../../rl/config.js';
 import { trainLabSearcher } from '../../pipelines/lab-run.js';
-import { labResultRows, labVerdict } from '../../pipelines/lab-report.js';
+import { labResultRows, labRunProgressLine, labVerdict } from '../../pipelines/lab-report.js';
 import { parseOptions } from '../options.js';
+import { REWARD_VARIANTS } from '../../config/index.js';
+import { LAB_RUN_FACTORS } from '../../pipelines/lab-run-factors.js';
 import { UsageError } from '../usage-error.js';
 
 const TrainOptions = z.object({
@@ -30,6 +32,11 @@ const TrainOptions = z.object({
   generatorModel: z.string().min(1).optional(),
   warmStart: z.string().min(1).optional(),
   trainQuestions: z.coerce.number().int().min(1).optional(),
+  reward: LAB_RUN_FACTORS.reward.schema.optional(),
+  search: LAB_RUN_FACTORS.search.schema.optional(),
+  initialDocs: z.coerce.number().pipe(LAB_RUN_FACTORS.initialDocs.schema).optional(),
+  selection: z.boolean(),
+  threads: z.coerce.number().int().min(1).optional(),
 });
 
 /** The RL preset of `--preset` with `--algorithm`: the scale's own algorithm (lab: GRPO, paper: PPO) when none is given. */
@@ -42,7 +49,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train the searcher: SFT warm start, then RL (GRPO at lab scale, PPO on request or at paper scale) on the Gain Beyond RAG with the generator frozen, then the evaluation')
-    .requiredOption('--preset <lab|paper>', 'lab: the whole run in process on the lab world (under 20 min on 2 cores; RL preset lab, or lab-ppo with --algorithm ppo); paper: print the released run\'s configuration (RL preset paper, or paper-grpo with --algorithm grpo; it trains with verl)')
+    .requiredOption('--preset <lab|paper>', 'lab: the whole run in process on the lab world (about 11 min on 2 cores; RL preset lab, or lab-ppo with --algorithm ppo); paper: print the released run\'s configuration (RL preset paper, or paper-grpo with --algorithm grpo; it trains with verl)')
     .option('--out <dir>', 'output directory: sft/, checkpoints/, searcher/, rl-metrics.jsonl, report.json (a killed run resumes from it)')
     .option('--algorithm <ppo|grpo>', 'picks the RL preset: grpo (group-relative advantages over 4 rollouts per question, no critic, KL as a loss; the lab default) or ppo (GAE with a critic, KL in the reward; the paper, and the paper preset\'s default)')
     .option('--steps <n>', 'RL steps (lab default: 10 with grpo, 12 with ppo)')
@@ -56,7 +63,12 @@ export function registerTrain(program: Command): void {
     .option('--generator-model <name>', 'the generator\'s model name, when --generator is a URL')
     .option('--warm-start <dir|train>', 'the SFT searcher RL starts from (default datasets/models/lab-searcher/sft), or "train" to run the SFT here (slow on a CPU)')
     .option('--train-questions <n>', 'training questions the RL steps draw from (default 600)')
-    .addHelpText('after', '\nRL presets (--preset, --algorithm → preset): lab → lab (GRPO, 8 questions × 4 rollouts); lab, ppo → lab-ppo (PPO, 16 questions × 1 rollout);\npaper → paper (PPO, 120 × 1); paper, grpo → paper-grpo (GRPO, 30 × 4). --steps, --batch-size and --seed change only those fields.\n\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset paper          # the verl configuration of the released run')
+    .option('--reward <variant>', `the training reward: ${REWARD_VARIANTS.join(', ')} (default gbr; span and em are GBR over the span match or exact match, the paper's Table 5)`)
+    .option('--search <d-t-k>', 'searcher preset: documents per query, search turns, documents kept per turn (default 8-3-3; the paper also tries 5-3-4, 3-3-3)')
+    .option('--initial-docs <n>', 'naive-RAG documents in the searcher\'s prompt (lab default 3); 0 begins without any (the paper\'s "begin with search" ablation)')
+    .option('--no-selection', 'hand the generator every retrieved document, whatever the searcher selects (the paper\'s selection ablation)')
+    .option('--threads <n>', 'cores the lab run uses (default: every core)')
+    .addHelpText('after', '\nRL presets (--preset, --algorithm → preset): lab → lab (GRPO, 8 questions × 4 rollouts); lab, ppo → lab-ppo (PPO, 16 questions × 1 rollout);\npaper → paper (PPO, 120 × 1); paper, grpo → paper-grpo (GRPO, 30 × 4). --steps, --batch-size and --seed change only those fields.\n\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset lab --reward em --search 5-3-4 --out out/train-em-534   # one ablation (s3lab sweep runs a grid)\n  s3lab train --preset paper          # the verl configuration of the released run')
     .action(async (raw: unknown) => {
       const options = parseOptions(TrainOptions, raw);
       const presetName = options.algorithm === undefined ? options.preset : RL_PRESET_OF[options.preset][options.algorithm];
@@ -64,6 +76,10 @@ export function registerTrain(program: Command): void {
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.reward !== undefined ? { reward: options.reward } : {}),
+        ...(options.search !== undefined ? { preset: options.search } : {}),
+        ...(options.initialDocs !== undefined ? { initialDocs: options.initialDocs } : {}),
+        ...(options.selection ? {} : { selection: false }),
       };
       const config = rlConfig(presetName, overrides);
       const presetLine = `RL preset ${presetName} (${config.algorithm.toUpperCase()})`;
@@ -88,13 +104,10 @@ export function registerTrain(program: Command): void {
         ...(options.trainQuestions ? { trainQuestions: options.trainQuestions } : {}),
         ...(options.sftSteps ? { sft: { steps: options.sftSteps } } : {}),
         ...(options.evalQuestions ? { evalQuestions: options.evalQuestions } : {}),
+        ...(options.threads ? { threads: options.threads } : {}),
         onProgress: (event) => {
-          if (event.phase === 'setup') console.log(`${stamp()} ${event.message}`);
-          else if (event.phase === 'sft' && (event.step % 10 === 0 || event.step === event.steps)) console.log(`${stamp()} SFT step ${event.step}/${event.steps}: loss ${event.metrics.loss.toFixed(3)}`);
-          else if (event.phase === 'rl') {
-            const m = event.metrics;
-            console.log(`${stamp()} ${config.algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`);
-          } else if (event.phase === 'eval') console.log(`${stamp()} evaluating the ${event.method} searcher: ${event.done}/${event.total}`);
+          const line = labRunProgressLine(event, config.algorithm);
+          if (line) console.log(`${stamp()} ${line}`);
         },
       });
       console.log(`\nGenAcc (%) by question type on ${report.evaluation.questions} held-out test questions, and GBR (points):`);
