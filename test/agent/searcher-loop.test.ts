@@ -80,6 +80,23 @@ describe('runSearcher control flow (scripted model outputs, real BM25)', () => {
     }
   });
 
+  it('the ablation switches: no initial documents, and no selection (every retrieved document goes to the generator)', async () => {
+    const { index } = labIndex();
+    const script = { [Q1]: ['<query>\n{"query": "University of Shefaimwick known for"}\n</query>', '<important_info>[1, 2]</important_info>\n<search_complete>True</search_complete>'] };
+    const [selected] = await runSearcher({ questions: [Q1], model: scriptedModel(script), retriever: index, preset: '8-3-3', initialDocs: 0 });
+    assert.ok(selected);
+    assert.match(selected.prompt, /<information>\s*<\/information>/u, 'the prompt\'s information block is empty');
+    assert.equal(selected.selectedDocs.length, 2, 'only the two selected: there are no initial documents');
+    assert.equal(selected.meta.initialDocs, 0);
+    const [everything] = await runSearcher({ questions: [Q1], model: scriptedModel(script), retriever: index, preset: '8-3-3', initialDocs: 3, selection: false });
+    assert.ok(everything);
+    const retrieved = new Set(everything.turns.flatMap((t) => t.retrieved.map((d) => d.text)));
+    // The 8 searched and the 3 initial documents (less any repeated), the selection ignored.
+    assert.ok(everything.selectedDocs.length >= 8 && everything.selectedDocs.length <= 11, String(everything.selectedDocs.length));
+    assert.ok([...retrieved].every((text) => everything.selectedDocs.some((d) => d.text === text)));
+    assert.equal(everything.meta.selection, false);
+  });
+
   it('in complete mode renders the template once and appends the transcript (verl rolling state)', async () => {
     const { index } = labIndex();
     const model = scriptedModel({ [Q2]: ['<query>{"query": "Cabou Collection founder"}</query>', '<important_info>[1]</important_info><search_complete>True</search_complete>'] });

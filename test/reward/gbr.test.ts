@@ -63,6 +63,22 @@ describe('GenerationReward', () => {
     assert.equal((await alone.scoreDetailed(trajectories))[0]?.ragGenAcc, null);
   });
 
+  it('span and em: GBR over the span match or exact match, both terms, never asking the judge', async () => {
+    // Naive RAG answered "in 1282" (a span match, not an exact match) and "1282" (both).
+    const cached = new RagCache([{ ...entry('Q span?', 1), goldenAnswers: ['1282'], answer: 'in 1282', emScore: 0 }, { ...entry('Q exact?', 1), goldenAnswers: ['1282'], answer: '1282', emScore: 1 }]);
+    const answers = fakeChat('gen', (r) => (userText(r) === 'Q span?' ? '1282' : 'about 1282'));
+    const judge = fakeChat('judge', () => 'yes');
+    const items = [trajectory('Q span?', ['1282'], good), trajectory('Q exact?', ['1282'], good)];
+    const em = new GenerationReward({ generator: answers, judge, ragCache: cached, variant: 'em' });
+    // EM: 1 − 0 for "1282" after "in 1282"; 0 − 1 for "about 1282" after "1282".
+    assert.deepEqual(await em.score(items), [1, -1]);
+    const span = new GenerationReward({ generator: answers, judge, ragCache: cached, variant: 'span' });
+    assert.deepEqual(await span.score(items), [0, 0]);
+    const details = await em.scoreDetailed(items);
+    assert.deepEqual(details.map((d) => [d.genAcc, d.ragGenAcc, d.gbr, d.em]), [[1, 1, 0, 1], [1, 1, 0, 0]], 'GenAcc and its GBR are still reported');
+    assert.equal(judge.calls.length, 0);
+  });
+
   it('looks questions up in their own data source', async () => {
     const reward = new GenerationReward({ generator: reader(), ragCache: cache });
     assert.deepEqual(await reward.score([{ ...trajectory('Q other?', ['1282'], good), dataSource: 'nq' }]), [0]);
@@ -78,7 +94,7 @@ describe('GenerationReward', () => {
   });
 
   it('rejects bad settings and bad trajectories with the field named', async () => {
-    assert.throws(() => new GenerationReward({ generator: reader() }), /GenerationReward: ragCache: variants gbr and gbr\+genacc need a ragCache/u);
+    assert.throws(() => new GenerationReward({ generator: reader() }), /GenerationReward: ragCache: every variant but genacc subtracts naive RAG and needs a ragCache/u);
     assert.throws(() => new GenerationReward({ generator: reader(), variant: 'gbr2' as 'gbr', ragCache: cache }), /GenerationReward: variant/u);
     const reward = new GenerationReward({ generator: reader(), ragCache: cache });
     await assert.rejects(reward.score([{ ...trajectories[0], goldenAnswers: 'x' } as unknown as RewardTrajectory]), /trajectories\[0\]: goldenAnswers/u);

@@ -1,0 +1,85 @@
+// `s3lab sweep` end to end at its smallest (one RL step, three test questions per run): runs in
+// their own directories, kill -9 in the middle, a rerun that skips the finished run and finishes the
+// other, the table against the base run, transfer to a world of another seed, and a bad grid that
+// fails before anything runs.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { SweepSummary } from '@s3lab/toolkit';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts')];
+const s3lab = (...args: string[]) => spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8' });
+
+describe('s3lab sweep', () => {
+  const dirs: string[] = [];
+  after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  test('a bad grid fails before any run, in one line with exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-sweep-bad-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'grid.yaml'), 'runs:\n  - {reward: f1}\n');
+    const result = s3lab('sweep', '--grid', join(dir, 'grid.yaml'), '--out', join(dir, 'out'));
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^s3lab: grid .*grid\.yaml: runs\[0\]\.reward: "f1" is not allowed; expected gbr, gbr\+genacc, genacc, span, em\n$/u);
+    await assert.rejects(stat(join(dir, 'out')), 'nothing was created');
+  });
+
+  test('runs the grid; killed with -9, a rerun skips the finished run and finishes the rest; then transfer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-sweep-'));
+    dirs.push(dir);
+    const grid = join(dir, 'grid.yaml');
+    const out = join(dir, 'out');
+    await writeFile(grid, 'base: {steps: 1, batchSize: 1, trainQuestions: 4, evalQuestions: 3}\nruns:\n  - {reward: em, initialDocs: 0}\ntransfer: {seed: 100, runs: [base]}\n');
+
+    // First attempt: killed with -9 once the base run is done and the second has started.
+    const first = spawn(process.execPath, [...cli, 'sweep', '--grid', grid, '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: first.stdout }).on('line', (line) => {
+        seen.push(line);
+        if (/\[reward=em,initialDocs=0\] .*evaluating the sft searcher/u.test(line)) {
+          first.kill('SIGKILL');
+          resolve();
+        }
+      });
+      first.on('exit', () => reject(new Error(`the sweep ended before it could be killed:\n${seen.join('\n')}`)));
+    });
+    assert.ok(seen.some((l) => /\[1\/2\] base: done in/u.test(l)), seen.join('\n'));
+    // Its run process notices and exits too: no process is left writing into the sweep.
+    for (let i = 0; i < 50 && spawnSync('pgrep', ['-f', out]).status === 0; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual(spawnSync('pgrep', ['-f', out]).status, 0, 'a run outlived its sweep');
+    await assert.rejects(stat(join(out, 'runs', 'reward=em,initialDocs=0', 'report.json')));
+
+    const again = s3lab('sweep', '--grid', grid, '--out', out);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /\[1\/2\] base: finished earlier, skipped/u);
+    assert.match(again.stdout, /\[2\/2\] reward=em,initialDocs=0: done in/u);
+    assert.match(again.stdout, /vs base/u);
+    assert.match(again.stdout, /Transfer to .*world-seed-100/u);
+    assert.deepEqual((await readdir(join(out, 'runs'))).sort(), ['base', 'reward=em,initialDocs=0']);
+
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as SweepSummary;
+    assert.deepEqual(summary.runs.map((r) => [r.key, r.status]), [['base', 'finished'], ['reward=em,initialDocs=0', 'finished']]);
+    const [base, changed] = summary.runs;
+    assert.equal(base?.vsBase, null);
+    assert.equal(changed?.vsBase?.n, 3, 'paired over the same three questions');
+    assert.deepEqual([changed?.config?.reward, changed?.config?.initialDocs, changed?.config?.selection], ['em', 0, true]);
+    assert.equal(base?.rl?.questions, 3);
+    assert.ok((changed?.peakMB ?? 0) > 100, 'the run recorded its peak memory');
+    const report = JSON.parse(await readFile(join(out, 'runs', 'reward=em,initialDocs=0', 'report.json'), 'utf8')) as { config: { reward: string }; settings: { evalQuestions: number } };
+    assert.deepEqual([report.config.reward, report.settings.evalQuestions], ['em', 3], 'each run records its full configuration');
+    assert.deepEqual(summary.transfer?.searchers.map((s) => [s.name, s.questions]), [['warm start (SFT)', 3], ['base', 3]]);
+    const transferTest = (await readFile(join(out, 'transfer', 'world-seed-100', 'world', 'test.jsonl'), 'utf8')).split('\n')[0] ?? '';
+    const labTest = (await readFile(join(root, 'datasets/lab/test.jsonl'), 'utf8')).split('\n')[0] ?? '';
+    assert.notEqual(JSON.parse(transferTest).question, JSON.parse(labTest).question, 'another world');
+    const csv = (await readFile(join(out, 'summary.csv'), 'utf8')).trim().split('\n');
+    assert.equal(csv.length, 3);
+    assert.match(csv[0] ?? '', /^run,status,.*genAcc_all,vsBase,vsBase_low,vsBase_high,gbr/u);
+  });
+});
