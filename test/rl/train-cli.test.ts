@@ -31,6 +31,22 @@ describe('s3lab train', () => {
     const badAlgorithm = s3lab('train', '--preset', 'lab', '--algorithm', 'dqn', '--out', '/tmp/x');
     assert.equal(badAlgorithm.status, 2);
     assert.match(badAlgorithm.stderr, /--algorithm/u);
+    const badReward = s3lab('train', '--preset', 'lab', '--reward', 'f1', '--out', '/tmp/x');
+    assert.equal(badReward.status, 2);
+    assert.match(badReward.stderr, /--reward: .*"gbr"\|"gbr\+genacc"\|"genacc"\|"span"\|"em"/u);
+    const badSearch = s3lab('train', '--preset', 'lab', '--search', '8-3', '--out', '/tmp/x');
+    assert.equal(badSearch.status, 2);
+    assert.match(badSearch.stderr, /--search/u);
+    const badDocs = s3lab('train', '--preset', 'lab', '--initial-docs', '-1', '--out', '/tmp/x');
+    assert.equal(badDocs.status, 2);
+    assert.match(badDocs.stderr, /--initial-docs/u);
+  });
+
+  test('--preset paper with the ablation flags prints the configuration they make', () => {
+    const result = s3lab('train', '--preset', 'paper', '--reward', 'em', '--search', '5-3-4', '--initial-docs', '0', '--no-selection');
+    assert.equal(result.status, 0, result.stderr);
+    const config = JSON.parse(result.stdout.slice(0, result.stdout.indexOf('\n}') + 2)) as Record<string, unknown>;
+    assert.deepEqual([config.reward, config.preset, config.initialDocs, config.selection], ['em', '5-3-4', 0, false]);
   });
 
   test('--preset lab trains, evaluates and reports; a second run resumes from the directory', async () => {

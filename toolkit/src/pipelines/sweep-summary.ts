@@ -24,6 +24,8 @@ export interface SearcherScores {
   genAcc: Record<string, number>;
   /** GBR over naive RAG per question, with its 95% bootstrap interval (points). */
   gbr: BootstrapInterval;
+  /** Naive RAG's GenAcc (%) on the same questions (the RAG cache's), overall and per type. */
+  naiveGenAcc: Record<string, number>;
   documents: number;
   searches: number;
   questions: number;
@@ -51,21 +53,33 @@ export interface SweepRunResult {
   error?: string;
 }
 
-/** Per-question rows of a searcher's evaluation and naive RAG's GenAcc of the same questions. */
+/**
+ * A searcher's scores from its evaluation records (which carry naive RAG's GenAcc of each question).
+ *
+ * @example
+ * ```ts
+ * searcherScores(await readSearcherEvaluation('out/train-lab/eval/rl'), 1).gbr; // { mean, low, high, … } in points
+ * ```
+ */
 export function searcherScores(records: readonly EvalRecord[], seed: number): SearcherScores {
-  const types = [...new Set(records.map((r) => r.type))];
-  const mean = (xs: readonly number[]): number => (xs.length ? (100 * xs.reduce((a, b) => a + b, 0)) / xs.length : 0);
-  const genAcc: Record<string, number> = { all: mean(records.map((r) => r.genAcc)) };
-  for (const t of types) genAcc[t] = mean(records.filter((r) => r.type === t).map((r) => r.genAcc));
-  const multi = records.filter((r) => MULTI_HOP.has(r.type));
-  if (multi.length) genAcc['multi-hop'] = mean(multi.map((r) => r.genAcc));
   return {
-    genAcc,
+    genAcc: percentByType(records, (r) => r.genAcc),
+    naiveGenAcc: percentByType(records, (r) => r.ragGenAcc ?? 0),
     gbr: points(pairedBootstrap(records.map((r) => r.ragGenAcc ?? 0), records.map((r) => r.genAcc), { seed })),
     documents: records.reduce((n, r) => n + r.documents, 0) / Math.max(1, records.length),
     searches: records.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, records.length),
     questions: records.length,
   };
+}
+
+/** The mean of `pick` in percent: over all records, per type, and over the multi-hop types. */
+function percentByType(records: readonly EvalRecord[], pick: (r: EvalRecord) => number): Record<string, number> {
+  const mean = (rows: readonly EvalRecord[]): number => (rows.length ? (100 * rows.reduce((a, r) => a + pick(r), 0)) / rows.length : 0);
+  const out: Record<string, number> = { all: mean(records) };
+  for (const t of new Set(records.map((r) => r.type))) out[t] = mean(records.filter((r) => r.type === t));
+  const multi = records.filter((r) => MULTI_HOP.has(r.type));
+  if (multi.length) out['multi-hop'] = mean(multi);
+  return out;
 }
 
 /** A run directory's results, or its status when it has none. */

@@ -91,8 +91,9 @@ export async function evaluateTransfer(options: TransferOptions): Promise<Transf
       tokenizer: LAB_PATHS.tokenizer, ragCache: ragFile, preset: searcher.config.preset, initialDocs: searcher.config.initialDocs, selection: searcher.config.selection,
       maxResponseTokens: searcher.config.maxResponseTokens, threads: Math.max(1, Math.floor(options.threads / workers)),
     }, workers);
-    searchers.push({ name: searcher.name, inWorldGenAcc: searcher.inWorldGenAcc, ...searcherScores(records, searcher.config.seed) });
-    naive ??= { genAcc: searcherScores(records.map((r) => ({ ...r, genAcc: r.ragGenAcc ?? 0 })), 1).genAcc, questions: records.length };
+    const scores = searcherScores(records, searcher.config.seed);
+    searchers.push({ name: searcher.name, inWorldGenAcc: searcher.inWorldGenAcc, ...scores });
+    naive ??= { genAcc: scores.naiveGenAcc, questions: records.length };
   }
   return { world, seed: 'seed' in options.transfer ? options.transfer.seed : null, naiveRag: naive ?? { genAcc: {}, questions: 0 }, searchers };
 }

@@ -113,7 +113,7 @@ const optionsSchema = z.object({
   missingRag: z.enum(['error', 'zero-shot']),
   maxTokens: z.number().int().min(1).optional(),
   hasCache: z.boolean(),
-}).refine((o) => o.variant === 'genacc' || o.hasCache, { message: 'variants gbr and gbr+genacc need a ragCache', path: ['ragCache'] });
+}).refine((o) => o.variant === 'genacc' || o.hasCache, { message: 'every variant but genacc subtracts naive RAG and needs a ragCache', path: ['ragCache'] });
 
 /** DESIGN.md's `Reward`: GBR (default) or one of its variants, computed with the frozen generator. */
 export class GenerationReward implements Reward {
