@@ -77,9 +77,18 @@ describe('s3lab train', () => {
     assert.doesNotMatch(again.stdout, /GRPO step 1\/1/u, 'the finished step was redone');
     assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
 
-    const other = s3lab('train', '--preset', 'lab', '--out', out, '--steps', '2');
-    assert.equal(other.status, 1);
-    assert.match(other.stderr, /holds a run with other settings/u);
+    // Killed after step 1's lines were appended but before its checkpoint: the resumed run redoes the
+    // step and its lines replace the first attempt's instead of doubling them.
+    await rm(join(out, 'checkpoints', 'step-000001'), { recursive: true });
+    const redone = s3lab(...args);
+    assert.equal(redone.status, 0, redone.stderr);
+    assert.match(redone.stdout, /GRPO step 1\/1/u);
+    assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
+    assert.equal((await readFile(join(out, 'rollouts.jsonl'), 'utf8')).trim().split('\n').length, 4);
+
+    const other = s3lab('train', '--preset', 'lab', '--out', out, '--steps', '2', '--train-questions', '5');
+    assert.equal(other.status, 2, other.stderr);
+    assert.match(other.stderr, /^s3lab: .* holds a run with other settings \(steps: 1 → 2; batchSize: 1 → 8; evalQuestions: 3 → 300; trainQuestions: 4 → 5\); give another --out/u);
   });
 
   test('a --retriever that is no corpus, index or URL is one line and exit 2', async () => {

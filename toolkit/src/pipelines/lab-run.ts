@@ -17,7 +17,8 @@ import { join, resolve } from 'node:path';
 import { LAB_DATA_SOURCE, LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
 import { isUrl } from '../core/is-url.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
-import { appendJsonl } from '../core/jsonl-write.js';
+import { appendJsonl, writeJsonl } from '../core/jsonl-write.js';
+import { InputError } from '../core/input-error.js';
 import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
@@ -163,11 +164,12 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   const say = (message: string): void => options.onProgress?.({ phase: 'setup', message });
   await mkdir(out, { recursive: true });
   // One directory, one run: resuming with other settings would mix two runs' checkpoints and records.
-  const previous = await readFile(join(out, 'run.json'), 'utf8').then((text) => JSON.parse(text) as { config?: unknown }, () => undefined);
-  if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
-    throw new Error(`${out} holds a run with other settings (${join(out, 'run.json')}); give another --out, or delete it to start again`);
-  }
   const settings: LabRunSettings = { world, retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions };
+  const previous = await readFile(join(out, 'run.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>, () => undefined);
+  if (previous) {
+    const differing = settingDifferences(previous, { config, ...settings });
+    if (differing.length > 0) throw new InputError(`${out} holds a run with other settings (${differing.join('; ')}); give another --out, or delete it to start again`);
+  }
   await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, ...settings }, null, 2)}\n`);
 
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
@@ -220,8 +222,10 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
 
     // --- 2. RL ---
     const rlStarted = performance.now();
-    const history = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, threads, options);
-    const rlSeconds = (performance.now() - rlStarted) / 1000;
+    const { history, resumedAt } = await runRl(out, sftDir, pool.map(toTrainingQuestion), search, tokenizer, reward, config, padId, threads, options);
+    // A resumed run's earlier processes spent their steps' seconds too: the report counts the whole run.
+    const earlierSteps = history.filter((m) => m.step <= resumedAt).reduce((sum, m) => sum + m.seconds.total, 0);
+    const rlSeconds = (performance.now() - rlStarted) / 1000 + earlierSteps;
     const finalDir = checkpointDir(join(out, 'checkpoints'), config.steps);
     await exportSearcher(finalDir, join(out, 'searcher'), tokenizerDir, search);
 
@@ -248,7 +252,7 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
       sft: sftSummary,
       rl: history,
       evaluation,
-      seconds: { setup: setupSeconds, sft: sftSeconds, rl: rlSeconds, eval: evalSeconds, total: (performance.now() - started) / 1000 },
+      seconds: { setup: setupSeconds, sft: sftSeconds, rl: rlSeconds, eval: evalSeconds, total: (performance.now() - started) / 1000 + earlierSteps },
     };
     await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     return report;
@@ -302,7 +306,8 @@ async function runSft(dir: string, questions: readonly QaRecord[], search: Searc
   return summary;
 }
 
-async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, config: RlConfig, padId: number, threads: number, options: LabRunOptions): Promise<RlStepMetrics[]> {
+/** The RL phase from the newest checkpoint; `resumedAt` is the step it started after (0 for a fresh run). */
+async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestion[], search: SearchSettings, tokenizer: TextTokenizer, reward: GenerationReward, config: RlConfig, padId: number, threads: number, options: LabRunOptions): Promise<{ history: RlStepMetrics[]; resumedAt: number }> {
   const root = join(out, 'checkpoints');
   const metricsFile = join(out, 'rl-metrics.jsonl');
   const latest = await latestCheckpoint(root);
@@ -314,8 +319,9 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   // One gradient worker per spare core: the update (tfjs on WASM) otherwise uses one.
   const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start, gradientWorkers: threads - 1, threads });
   if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
-  const history = await readFile(metricsFile, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RlStepMetrics).filter((m) => m.step <= start), () => [] as RlStepMetrics[]);
-  if (start === 0) await rm(metricsFile, { force: true });
+  // The logs go back to the checkpoint: a run killed after a step's lines but before its checkpoint redoes that step.
+  const history = await truncateToStep(metricsFile, start) as unknown as RlStepMetrics[];
+  await truncateToStep(join(out, 'rollouts.jsonl'), start);
   // A fixed question order per seed; step k takes the k-th slice (wrapping around), so a resumed run draws the same batches.
   const order = new Random(config.seed, 'rl-questions').shuffle(pool);
   for (let step = start + 1; step <= config.steps; step++) {
@@ -331,7 +337,30 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   lm.dispose();
   reference?.dispose();
   valueHead?.dispose();
-  return history;
+  return { history, resumedAt: start };
+}
+
+/** Keeps the lines of a step log whose `step` is at most `step` (none for 0), rewriting the file; returns them. */
+async function truncateToStep(file: string, step: number): Promise<{ step: number }[]> {
+  const lines = await readFile(file, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number }), () => undefined);
+  if (lines === undefined) return [];
+  const kept = lines.filter((l) => l.step <= step);
+  if (kept.length === 0) await rm(file, { force: true });
+  else if (kept.length < lines.length) await writeJsonl(file, kept);
+  return kept;
+}
+
+/**
+ * The settings in which a run directory's `run.json` differs from this run's, as `name: was → now`
+ * (the RL configuration's fields by name).
+ */
+function settingDifferences(previous: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const flat = (o: Record<string, unknown>): Map<string, string> => new Map(Object.entries(o).flatMap(([k, v]) => (k === 'config' && v && typeof v === 'object'
+    ? Object.entries(v as Record<string, unknown>).map(([ck, cv]) => [ck, JSON.stringify(cv)] as [string, string])
+    : [[k, JSON.stringify(v)] as [string, string]])));
+  const a = flat(previous);
+  const b = flat(now);
+  return [...new Set([...a.keys(), ...b.keys()])].flatMap((key) => (a.get(key) === b.get(key) ? [] : [`${key}: ${a.get(key) ?? 'unset'} → ${b.get(key) ?? 'unset'}`]));
 }
 
 /** One line per rollout: what the searcher did and what it earned (tokens left out). */
