@@ -4,7 +4,7 @@
 // fails before anything runs.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +28,22 @@ describe('s3lab sweep', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /^s3lab: grid .*grid\.yaml: runs\[0\]\.reward: "f1" is not allowed; expected gbr, gbr\+genacc, genacc, span, em\n$/u);
     await assert.rejects(stat(join(dir, 'out')), 'nothing was created');
+  });
+
+  test('a run that fails is named with its log, the others\' summary is written, exit 1 in one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 's3lab-sweep-fail-'));
+    dirs.push(dir);
+    // The run's directory holds another run: the lab run refuses it before loading anything.
+    await mkdir(join(dir, 'out', 'runs', 'base'), { recursive: true });
+    await writeFile(join(dir, 'out', 'runs', 'base', 'run.json'), '{"config": {"steps": 99}}\n');
+    await writeFile(join(dir, 'grid.yaml'), 'base: {steps: 1}\nruns: [{steps: 1}]\n');
+    const result = s3lab('sweep', '--grid', join(dir, 'grid.yaml'), '--out', join(dir, 'out'));
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /^s3lab: 1 run\(s\) failed: base \(exit 1: InputError: .*holds a run with other settings \(steps: 99 → 1;.*; log: .*runs\/base\/train\.log\); rerun the same command to retry them/u);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    const summary = JSON.parse(await readFile(join(dir, 'out', 'summary.json'), 'utf8')) as SweepSummary;
+    assert.deepEqual(summary.runs.map((r) => [r.key, r.status]), [['base', 'failed']]);
+    assert.match(await readFile(join(dir, 'out', 'runs', 'base', 'train.log'), 'utf8'), /holds a run with other settings/u);
   });
 
   test('runs the grid; killed with -9, a rerun skips the finished run and finishes the rest; then transfer', async () => {

@@ -25,6 +25,7 @@ import { registerSweep } from './commands/sweep.js';
 import { registerDownload } from './commands/download.js';
 import { registerDevice } from './commands/device.js';
 import { InputError } from '../core/input-error.js';
+import { CommandFailure } from './usage-error.js';
 import { DataFormatError } from '../core/problems.js';
 import { ChatRequestError } from '../llm/index.js';
 
@@ -72,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof InputError || error instanceof DataFormatError || error instanceof ChatRequestError) {
       process.stderr.write(`s3lab: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof CommandFailure) {
+      process.stderr.write(`s3lab: ${error.message}\n`);
+      return 1;
     }
     if (isUnreadableInput(error)) {
       process.stderr.write(`s3lab: cannot read ${error.path}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}\n`);

@@ -155,7 +155,13 @@ async function runInChild(job: LabRunJob, onLine: (line: string) => void): Promi
     log.write(`${line}\n`);
     if (line.trim() && !line.startsWith('    at ') && !lastError) lastError = line.trim();
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', (c) => resolve(c));
+    child.on('error', (error) => {
+      lastError ||= `could not start: ${error.message}`;
+      resolve(-1);
+    });
+  });
   await new Promise<void>((resolve) => log.end(resolve));
   return code === 0 ? undefined : `exit ${code ?? 'by signal'}${lastError ? `: ${lastError.slice(0, 200)}` : ''}`;
 }

@@ -12,6 +12,7 @@ import { readGrid } from '../../pipelines/sweep-grid.js';
 import { runSweep, SweepRunsFailed, type SweepSummary } from '../../pipelines/sweep.js';
 import { interval, sweepTableRows, typesOf } from '../../pipelines/sweep-summary.js';
 import { parseOptions } from '../options.js';
+import { CommandFailure } from '../usage-error.js';
 
 const SweepOptions = z.object({
   grid: z.string().min(1),
@@ -40,7 +41,7 @@ export function registerSweep(program: Command): void {
       } catch (error) {
         if (!(error instanceof SweepRunsFailed)) throw error;
         printSummary(error.summary, options.out);
-        throw error;
+        throw new CommandFailure(`${error.message}; rerun the same command to retry them (finished runs are kept)`);
       }
       printSummary(summary, options.out);
     });
