@@ -32,6 +32,7 @@ import { Random } from '../core/random.js';
 import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../rl/checkpoint.js';
 import { rlConfig, type RlConfig } from '../rl/config.js';
 import { searcherDemonstrations } from './demonstrations.js';
+import { inPoints, MULTI_HOP_TYPES, percentByType } from './scores-by-type.js';
 import { resolvePreset } from '../agent/presets.js';
 import { LAB_SEARCHER_CONFIG, labSearcherPrompt } from '../agent/lab-searcher/lab-searcher.js';
 import { writeLabSearcherInfo } from '../agent/lab-searcher/method.js';
@@ -137,7 +138,6 @@ export interface LabRunReport {
   seconds: { setup: number; sft: number; rl: number; eval: number; total: number };
 }
 
-const MULTI_HOP = new Set(['bridge', 'comparison', 'paraphrase']);
 /** The shipped lab world, the one the generator's shipped RAG cache answers. */
 const PAD = 'pad_token';
 
@@ -235,14 +235,14 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
     const rlRuns = await evaluateSearcherInWorkers({ ...job('rl', finalDir), threads: Math.max(1, Math.floor(threads / evalWorkers)) }, evalWorkers, progress('rl'));
     const sftRuns = await sftEvaluation;
     const naive = questions.map((q) => ({ type: q.type, genAcc: ragCache.get(LAB_DATA_SOURCE, q.question)?.score ?? 0, gbr: 0, documents: LAB_SCALE.naiveRagK, searches: 0 }));
-    const multi = questions.flatMap((q, i) => (MULTI_HOP.has(q.type ?? '') ? [i] : []));
+    const multi = questions.flatMap((q, i) => (MULTI_HOP_TYPES.has(q.type ?? '') ? [i] : []));
     const evaluation = {
       questions: questions.length,
       naiveRag: scoresOf('naive RAG', naive),
       sft: scoresOf('SFT searcher', sftRuns),
       rl: scoresOf(`${config.algorithm.toUpperCase()} searcher`, rlRuns),
-      gbrDifference: scaled(pairedBootstrap(sftRuns.map((r) => r.gbr ?? 0), rlRuns.map((r) => r.gbr ?? 0), { seed: config.seed })),
-      multiHopOverNaive: multi.length ? scaled(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })) : null,
+      gbrDifference: inPoints(pairedBootstrap(sftRuns.map((r) => r.gbr ?? 0), rlRuns.map((r) => r.gbr ?? 0), { seed: config.seed })),
+      multiHopOverNaive: multi.length ? inPoints(pairedBootstrap(multi.map((i) => naive[i]?.genAcc ?? 0), multi.map((i) => rlRuns[i]?.genAcc ?? 0), { seed: config.seed })) : null,
     };
     const evalSeconds = (performance.now() - evalStarted) / 1000;
     const report: LabRunReport = {
@@ -381,17 +381,5 @@ const EVAL_WORKERS = 2;
 type Scored = Pick<EvalRecord, 'genAcc' | 'gbr' | 'documents' | 'searches'> & { type?: string };
 
 function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
-  const types = [...new Set(rows.map((r) => r.type ?? 'all'))].sort();
-  const meanOf = (xs: readonly number[]): number => (xs.length ? (100 * xs.reduce((a, b) => a + b, 0)) / xs.length : 0);
-  const by = (pick: (r: Scored) => number): Record<string, number> => ({
-    all: meanOf(rows.map(pick)),
-    ...Object.fromEntries(types.map((t) => [t, meanOf(rows.filter((r) => (r.type ?? 'all') === t).map(pick))])),
-    'multi-hop': meanOf(rows.filter((r) => MULTI_HOP.has(r.type ?? '')).map(pick)),
-  });
-  return { method, genAcc: by((r) => r.genAcc), gbr: by((r) => r.gbr ?? 0), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, rows.length) };
-}
-
-/** A bootstrap interval of 0/1 or ±1 scores, in points. */
-function scaled(interval: BootstrapInterval): BootstrapInterval {
-  return { ...interval, mean: 100 * interval.mean, low: 100 * interval.low, high: 100 * interval.high };
+  return { method, genAcc: percentByType(rows, (r) => r.genAcc), gbr: percentByType(rows, (r) => r.gbr ?? 0), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, rows.length) };
 }

@@ -13,10 +13,10 @@ import { evaluationDir, readSearcherEvaluation } from './lab-evaluation.js';
 import type { LabRunReport } from './lab-run.js';
 import type { LabRunFactors } from './lab-run-factors.js';
 import type { SweepRun } from './sweep-grid.js';
+import { inPoints, percentByType } from './scores-by-type.js';
 
 /** Question types in table order (a world's own types follow). */
 export const QUESTION_TYPES_IN_ORDER = ['single-hop', 'bridge', 'paraphrase', 'comparison'] as const;
-const MULTI_HOP = new Set(['bridge', 'comparison', 'paraphrase']);
 
 /** A searcher's scores on a set of questions, in points. */
 export interface SearcherScores {
@@ -65,21 +65,11 @@ export function searcherScores(records: readonly EvalRecord[], seed: number): Se
   return {
     genAcc: percentByType(records, (r) => r.genAcc),
     naiveGenAcc: percentByType(records, (r) => r.ragGenAcc ?? 0),
-    gbr: points(pairedBootstrap(records.map((r) => r.ragGenAcc ?? 0), records.map((r) => r.genAcc), { seed })),
+    gbr: inPoints(pairedBootstrap(records.map((r) => r.ragGenAcc ?? 0), records.map((r) => r.genAcc), { seed })),
     documents: records.reduce((n, r) => n + r.documents, 0) / Math.max(1, records.length),
     searches: records.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, records.length),
     questions: records.length,
   };
-}
-
-/** The mean of `pick` in percent: over all records, per type, and over the multi-hop types. */
-function percentByType(records: readonly EvalRecord[], pick: (r: EvalRecord) => number): Record<string, number> {
-  const mean = (rows: readonly EvalRecord[]): number => (rows.length ? (100 * rows.reduce((a, r) => a + pick(r), 0)) / rows.length : 0);
-  const out: Record<string, number> = { all: mean(records) };
-  for (const t of new Set(records.map((r) => r.type))) out[t] = mean(records.filter((r) => r.type === t));
-  const multi = records.filter((r) => MULTI_HOP.has(r.type));
-  if (multi.length) out['multi-hop'] = mean(multi);
-  return out;
 }
 
 /** A run directory's results, or its status when it has none. */
@@ -110,7 +100,7 @@ export function pairedByQuestion(a: readonly EvalRecord[], b: readonly EvalRecor
   const byId = new Map(a.map((r) => [r.id, r.genAcc]));
   const common = b.filter((r) => byId.has(r.id));
   if (common.length === 0) return null;
-  return points(pairedBootstrap(common.map((r) => byId.get(r.id) ?? 0), common.map((r) => r.genAcc), { seed }));
+  return inPoints(pairedBootstrap(common.map((r) => byId.get(r.id) ?? 0), common.map((r) => r.genAcc), { seed }));
 }
 
 /**
@@ -165,10 +155,6 @@ export function typesOf(keys: readonly string[]): string[] {
 export function interval(i: BootstrapInterval): string {
   const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
   return `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}]`;
-}
-
-function points(i: BootstrapInterval): BootstrapInterval {
-  return { ...i, mean: 100 * i.mean, low: 100 * i.low, high: 100 * i.high };
 }
 
 function round(x: number, digits = 1): number {
