@@ -71,6 +71,10 @@ describe('s3lab sweep', () => {
     for (let i = 0; i < 50 && spawnSync('pgrep', ['-f', out]).status === 0; i++) await new Promise((r) => setTimeout(r, 200));
     assert.notEqual(spawnSync('pgrep', ['-f', out]).status, 0, 'a run outlived its sweep');
     await assert.rejects(stat(join(out, 'runs', 'reward=em,initialDocs=0', 'report.json')));
+    const listed = s3lab('sweep', '--grid', grid, '--out', out, '--list');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /^base +finished /mu);
+    assert.match(listed.stdout, /^reward=em,initialDocs=0 +started /mu);
 
     const again = s3lab('sweep', '--grid', grid, '--out', out);
     assert.equal(again.status, 0, again.stderr);

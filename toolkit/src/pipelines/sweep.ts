@@ -118,6 +118,25 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   return summary;
 }
 
+/** A run's state in a sweep directory, as `s3lab sweep --list` shows it. */
+export type SweepRunState = 'finished' | 'started' | 'not started';
+
+/**
+ * The grid's runs with their directories and states, without running anything.
+ *
+ * @example
+ * ```ts
+ * (await listSweep(grid, 'out/ablations')).map((r) => `${r.key}: ${r.state}`);
+ * ```
+ */
+export async function listSweep(grid: SweepGrid, out: string): Promise<(SweepRun & { dir: string; state: SweepRunState })[]> {
+  return Promise.all(expandGrid(grid).map(async (run) => {
+    const dir = join(out, 'runs', run.key);
+    const state: SweepRunState = (await isFinished(dir, run)) ? 'finished' : (await readFile(join(dir, 'run.json')).then(() => true, () => false)) ? 'started' : 'not started';
+    return { ...run, dir, state };
+  }));
+}
+
 /** Some runs failed; the summary of the others is written and carried here. */
 export class SweepRunsFailed extends Error {
   override name = 'SweepRunsFailed';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { formatTable } from '../../core/text-table.js';
 import { LAB_RUN_FACTOR_NAMES } from '../../pipelines/lab-run-factors.js';
 import { readGrid } from '../../pipelines/sweep-grid.js';
-import { runSweep, SweepRunsFailed, type SweepSummary } from '../../pipelines/sweep.js';
+import { listSweep, runSweep, SweepRunsFailed, type SweepSummary } from '../../pipelines/sweep.js';
 import { interval, sweepTableRows, typesOf } from '../../pipelines/sweep-summary.js';
 import { parseOptions } from '../options.js';
 import { CommandFailure } from '../usage-error.js';
@@ -19,6 +19,7 @@ const SweepOptions = z.object({
   out: z.string().min(1),
   jobs: z.coerce.number().int().min(1).default(1),
   threads: z.coerce.number().int().min(1).optional(),
+  list: z.boolean().optional(),
 });
 
 export function registerSweep(program: Command): void {
@@ -29,10 +30,16 @@ export function registerSweep(program: Command): void {
     .requiredOption('--out <dir>', 'the sweep\'s directory: runs/<key>/ per run, transfer/, summary.json, summary.csv (rerun to resume)')
     .option('--jobs <n>', 'runs at once, each on its share of the cores (default 1)')
     .option('--threads <n>', 'cores to share between the runs (default: every core)')
-    .addHelpText('after', `\nFactors: ${LAB_RUN_FACTOR_NAMES.join(', ')} (the s3lab train flags of the same names).\nA run is named by what it changes, e.g. runs/reward=em,search=5-3-4; the base run is runs/base.\n\nExample:\n  s3lab sweep --grid notebooks/ablations.grid.yaml --out out/ablations`)
+    .option('--list', 'print the grid\'s runs, their directories and whether each is finished, started or not started; run nothing')
+    .addHelpText('after', `\nFactors: ${LAB_RUN_FACTOR_NAMES.join(', ')} (the s3lab train flags of the same names).\nA run is named by what it changes, e.g. runs/reward=em,search=5-3-4; the base run is runs/base.\n\nExamples:\n  s3lab sweep --grid notebooks/ablations.grid.yaml --out out/ablations\n  s3lab sweep --grid notebooks/ablations.grid.yaml --out out/ablations --list   # what would run, and what is done`)
     .action(async (raw: unknown) => {
       const options = parseOptions(SweepOptions, raw);
       const grid = await readGrid(options.grid);
+      if (options.list) {
+        const runs = await listSweep(grid, options.out);
+        console.log(formatTable(runs.map((r) => ({ run: r.key, state: r.state, factors: JSON.stringify(r.factors), directory: r.dir }))));
+        return;
+      }
       const started = Date.now();
       const stamp = (): string => `[${Math.round((Date.now() - started) / 1000)}s]`;
       let summary: SweepSummary;
