@@ -120,9 +120,9 @@ export {
 export {
   buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, labGeneratorExamples, labResultRows,
   labVerdict, learningCurveRows, searcherDemonstrations, trainLabSearcher, labRunProgressLine,
-  LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions,
+  LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions, rlOverrides,
   readGrid, parseGrid, expandGrid, runKey, runSweep, listSweep, SweepRunsFailed, sweepTableRows, sweepCsv,
-  searcherScores, interval, typesOf, evaluateTransfer,
+  searcherScores, interval, typesOf, evaluateTransfer, transferTableRows,
   type LabRunFactor, type LabRunFactors, type SweepGrid, type SweepRun, type TransferWorld,
   type SweepOptions, type SweepSummary, type SweepRunState, type SweepRunResult, type SearcherScores, type TransferResult,
   type TransferSearcher, type TransferOptions,

@@ -8,13 +8,12 @@
  * const worker = startModuleWorker(new URL('./worker.js', import.meta.url), { role: 'bm25-scorer', index });
  * ```
  */
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { sourceEntry } from './module-process.js';
 
 export function startModuleWorker(builtModule: URL, workerData: unknown): Worker {
-  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
-  if (!fromSource) return new Worker(builtModule, { workerData });
-  const entry = new URL(builtModule.href.replace(/\.js$/u, '.ts'));
+  const entry = sourceEntry(builtModule);
+  if (!entry) return new Worker(builtModule, { workerData });
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }

@@ -13,9 +13,9 @@ export { labGeneratorExamples, type LabGeneratorDataOptions } from './lab-genera
 export { searcherDemonstrations, defaultScriptVariants, type ScriptVariant, type SearcherDemonstrationOptions, type SearcherDemonstrations } from './demonstrations.js';
 export { trainLabSearcher, type LabRunOptions, type LabRunEvent, type LabRunReport, type MethodScores } from './lab-run.js';
 export { labResultRows, learningCurveRows, labVerdict, labRunProgressLine } from './lab-report.js';
-export { LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions, type LabRunFactor, type LabRunFactors } from './lab-run-factors.js';
+export { LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions, rlOverrides, type LabRunFactor, type LabRunFactors } from './lab-run-factors.js';
 export { readGrid, parseGrid, expandGrid, runKey, type SweepGrid, type SweepRun, type TransferWorld } from './sweep-grid.js';
 export { runSweep, listSweep, SweepRunsFailed, type SweepOptions, type SweepSummary, type SweepRunState } from './sweep.js';
 export { sweepTableRows, sweepCsv, searcherScores, interval, typesOf, type SweepRunResult, type SearcherScores } from './sweep-summary.js';
-export { evaluateTransfer, type TransferResult, type TransferSearcher, type TransferOptions } from './sweep-transfer.js';
+export { evaluateTransfer, transferTableRows, type TransferResult, type TransferSearcher, type TransferOptions } from './sweep-transfer.js';
 export { buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck, type LabDenseIndexSource } from './lab-dense-index.js';

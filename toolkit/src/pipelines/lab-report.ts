@@ -5,6 +5,7 @@
  */
 import type { LabRunEvent, LabRunReport, MethodScores } from './lab-run.js';
 import type { RlStepMetrics } from '../rl/trainer.js';
+import { roundTo } from './scores-by-type.js';
 
 const TYPES = ['single-hop', 'bridge', 'paraphrase', 'comparison', 'multi-hop'] as const;
 
@@ -23,10 +24,10 @@ export function labResultRows(report: LabRunReport): Record<string, string | num
   const columns = [...TYPES.filter((t) => present.includes(t)), ...present.filter((t) => !(TYPES as readonly string[]).includes(t)).sort(), 'all'];
   return [naiveRag, sft, rl].map((m: MethodScores) => ({
     method: m.method,
-    ...Object.fromEntries(columns.map((t) => [t, round(m.genAcc[t] ?? 0)])),
-    GBR: round(m.gbr.all ?? 0),
-    documents: round(m.documents),
-    searches: round(m.searches),
+    ...Object.fromEntries(columns.map((t) => [t, roundTo(m.genAcc[t] ?? 0)])),
+    GBR: roundTo(m.gbr.all ?? 0),
+    documents: roundTo(m.documents),
+    searches: roundTo(m.searches),
   }));
 }
 
@@ -34,16 +35,16 @@ export function labResultRows(report: LabRunReport): Record<string, string | num
 export function learningCurveRows(history: readonly RlStepMetrics[]): Record<string, number>[] {
   return history.map((m) => ({
     step: m.step,
-    reward: round(m.reward, 3),
-    genAcc: round(m.genAcc, 3),
-    kl: round(m.kl, 4),
-    entropy: round(m.entropy, 3),
-    clipFraction: round(m.clipFraction, 3),
-    valueLoss: round(m.valueLoss, 4),
-    responseLength: round(m.responseLength),
-    searches: round(m.searches, 2),
-    documents: round(m.documents, 2),
-    seconds: round(m.seconds.total),
+    reward: roundTo(m.reward, 3),
+    genAcc: roundTo(m.genAcc, 3),
+    kl: roundTo(m.kl, 4),
+    entropy: roundTo(m.entropy, 3),
+    clipFraction: roundTo(m.clipFraction, 3),
+    valueLoss: roundTo(m.valueLoss, 4),
+    responseLength: roundTo(m.responseLength),
+    searches: roundTo(m.searches, 2),
+    documents: roundTo(m.documents, 2),
+    seconds: roundTo(m.seconds.total),
   }));
 }
 
@@ -72,9 +73,4 @@ export function labRunProgressLine(event: LabRunEvent, algorithm: string): strin
     return `${algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`;
   }
   return `evaluating the ${event.method} searcher: ${event.done}/${event.total}`;
-}
-
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -49,17 +49,23 @@ export const labRunFactorsSchema = z.strictObject(
 /** A lab run's factors; those left out keep the lab preset's values. */
 export type LabRunFactors = z.output<typeof labRunFactorsSchema>;
 
+/**
+ * The RL configuration fields these factors set (`search` is the config's `preset`); the one
+ * mapping from factors to configuration, for `s3lab train`'s flags and a sweep's runs alike.
+ *
+ * @example
+ * ```ts
+ * rlOverrides({ search: '5-3-4', selection: false }); // { preset: '5-3-4', selection: false }
+ * ```
+ */
+export function rlOverrides(factors: LabRunFactors): Partial<RlConfig> {
+  const { steps, batchSize, seed, reward, search, initialDocs, selection } = factors;
+  return Object.fromEntries(Object.entries({ steps, batchSize, seed, reward, preset: search, initialDocs, selection }).filter(([, v]) => v !== undefined));
+}
+
 /** The RL configuration of a lab run with these factors (the preset `lab`, or `lab-ppo` for `algorithm: ppo`). */
 export function labRunConfig(factors: LabRunFactors): RlConfig {
-  return rlConfig(factors.algorithm === 'ppo' ? 'lab-ppo' : 'lab', {
-    ...(factors.steps === undefined ? {} : { steps: factors.steps }),
-    ...(factors.batchSize === undefined ? {} : { batchSize: factors.batchSize }),
-    ...(factors.seed === undefined ? {} : { seed: factors.seed }),
-    ...(factors.reward === undefined ? {} : { reward: factors.reward }),
-    ...(factors.search === undefined ? {} : { preset: factors.search }),
-    ...(factors.initialDocs === undefined ? {} : { initialDocs: factors.initialDocs }),
-    ...(factors.selection === undefined ? {} : { selection: factors.selection }),
-  });
+  return rlConfig(factors.algorithm === 'ppo' ? 'lab-ppo' : 'lab', rlOverrides(factors));
 }
 
 /**

@@ -320,7 +320,7 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
   const trainer = createSearcherTrainer({ lm, ...(reference ? { reference } : {}), ...(valueHead ? { valueHead } : {}), tokenizer, reward, search, config, padId, step: start, gradientWorkers: threads - 1, threads });
   if (loaded) await loaded.restoreOptimizers(trainer.actorOptimizer, trainer.criticOptimizer);
   // The logs go back to the checkpoint: a run killed after a step's lines but before its checkpoint redoes that step.
-  const history = await truncateToStep(metricsFile, start) as unknown as RlStepMetrics[];
+  const history = await truncateToStep<RlStepMetrics>(metricsFile, start);
   await truncateToStep(join(out, 'rollouts.jsonl'), start);
   // A fixed question order per seed; step k takes the k-th slice (wrapping around), so a resumed run draws the same batches.
   const order = new Random(config.seed, 'rl-questions').shuffle(pool);
@@ -341,8 +341,8 @@ async function runRl(out: string, sftDir: string, pool: readonly TrainingQuestio
 }
 
 /** Keeps the lines of a step log whose `step` is at most `step` (none for 0), rewriting the file; returns them. */
-async function truncateToStep(file: string, step: number): Promise<{ step: number }[]> {
-  const lines = await readFile(file, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number }), () => undefined);
+async function truncateToStep<T extends { step: number }>(file: string, step: number): Promise<T[]> {
+  const lines = await readFile(file, 'utf8').then((text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T), () => undefined);
   if (lines === undefined) return [];
   const kept = lines.filter((l) => l.step <= step);
   if (kept.length === 0) await rm(file, { force: true });

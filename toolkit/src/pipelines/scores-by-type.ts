@@ -27,3 +27,9 @@ export function percentByType<T extends { type?: string }>(rows: readonly T[], p
 export function inPoints(interval: BootstrapInterval): BootstrapInterval {
   return { ...interval, mean: 100 * interval.mean, low: 100 * interval.low, high: 100 * interval.high };
 }
+
+/** A number rounded to `digits` decimals, for tables. */
+export function roundTo(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

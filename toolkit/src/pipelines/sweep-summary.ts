@@ -13,7 +13,7 @@ import { evaluationDir, readSearcherEvaluation } from './lab-evaluation.js';
 import type { LabRunReport } from './lab-run.js';
 import type { LabRunFactors } from './lab-run-factors.js';
 import type { SweepRun } from './sweep-grid.js';
-import { inPoints, percentByType } from './scores-by-type.js';
+import { inPoints, percentByType, roundTo } from './scores-by-type.js';
 
 /** Question types in table order (a world's own types follow). */
 export const QUESTION_TYPES_IN_ORDER = ['single-hop', 'bridge', 'paraphrase', 'comparison'] as const;
@@ -72,16 +72,19 @@ export function searcherScores(records: readonly EvalRecord[], seed: number): Se
   };
 }
 
-/** A run directory's results, or its status when it has none. */
-export async function summarizeRun(run: SweepRun, dir: string, base: readonly EvalRecord[] | undefined): Promise<SweepRunResult> {
+/**
+ * A run directory's results (or its status when it has none), with its RL searcher's records, which
+ * the base run's summary hands to the others' as `base`.
+ */
+export async function summarizeRun(run: SweepRun, dir: string, base: readonly EvalRecord[] | undefined): Promise<{ result: SweepRunResult; records: EvalRecord[] }> {
   const report = await readFile(join(dir, 'report.json'), 'utf8').then((text) => JSON.parse(text) as LabRunReport, () => undefined);
-  if (!report) return { key: run.key, changes: run.changes, status: 'not run' };
+  if (!report) return { result: { key: run.key, changes: run.changes, status: 'not run' }, records: [] };
   const records = await readSearcherEvaluation(evaluationDir(dir, 'rl'));
   const sftRecords = await readSearcherEvaluation(evaluationDir(dir, 'sft'));
   const resources = await readFile(join(dir, 'resources.json'), 'utf8').then((text) => JSON.parse(text) as { peakMB?: number }, () => ({} as { peakMB?: number }));
   const seed = report.config.seed;
   const sft = searcherScores(sftRecords, seed);
-  return {
+  const result: SweepRunResult = {
     key: run.key,
     changes: run.changes,
     status: 'finished',
@@ -93,6 +96,7 @@ export async function summarizeRun(run: SweepRun, dir: string, base: readonly Ev
     seconds: report.seconds.total,
     ...(resources.peakMB === undefined ? {} : { peakMB: resources.peakMB }),
   };
+  return { result, records };
 }
 
 /** GenAcc of `b` − `a` over the questions both answered (matched by id), points. */
@@ -119,13 +123,13 @@ export function sweepTableRows(runs: readonly SweepRunResult[]): Record<string, 
     const rl = r.rl;
     return {
       run: r.key,
-      ...Object.fromEntries(types.map((t) => [t, round(rl.genAcc[t] ?? 0)])),
+      ...Object.fromEntries(types.map((t) => [t, roundTo(rl.genAcc[t] ?? 0)])),
       'vs base': r.vsBase ? interval(r.vsBase) : '—',
       GBR: interval(rl.gbr),
       'RL − SFT GBR': r.rlOverSft ? interval(r.rlOverSft) : '—',
-      documents: round(rl.documents),
-      searches: round(rl.searches, 2),
-      minutes: round((r.seconds ?? 0) / 60),
+      documents: roundTo(rl.documents),
+      searches: roundTo(rl.searches, 2),
+      minutes: roundTo((r.seconds ?? 0) / 60),
     };
   });
 }
@@ -134,7 +138,7 @@ export function sweepTableRows(runs: readonly SweepRunResult[]): Record<string, 
 export function sweepCsv(runs: readonly SweepRunResult[]): string {
   const types = typesOf(runs.flatMap((r) => Object.keys(r.rl?.genAcc ?? {})));
   const header = ['run', 'status', ...types.map((t) => `genAcc_${t}`), 'vsBase', 'vsBase_low', 'vsBase_high', 'gbr', 'gbr_low', 'gbr_high', 'rlOverSft', 'rlOverSft_low', 'rlOverSft_high', 'sft_genAcc_all', 'documents', 'searches', 'seconds', 'peakMB'];
-  const cell = (x: unknown): string => (x === undefined || x === null ? '' : typeof x === 'number' ? String(round(x, 3)) : /[",\n]/u.test(String(x)) ? `"${String(x).replaceAll('"', '""')}"` : String(x));
+  const cell = (x: unknown): string => (x === undefined || x === null ? '' : typeof x === 'number' ? String(roundTo(x, 3)) : /[",\n]/u.test(String(x)) ? `"${String(x).replaceAll('"', '""')}"` : String(x));
   const lines = runs.map((r) => [
     r.key, r.status, ...types.map((t) => r.rl?.genAcc[t]),
     r.vsBase?.mean, r.vsBase?.low, r.vsBase?.high, r.rl?.gbr.mean, r.rl?.gbr.low, r.rl?.gbr.high,
@@ -155,9 +159,4 @@ export function typesOf(keys: readonly string[]): string[] {
 export function interval(i: BootstrapInterval): string {
   const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
   return `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}]`;
-}
-
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

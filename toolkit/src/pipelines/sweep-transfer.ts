@@ -16,7 +16,7 @@ import { precomputeRagCache } from '../reward/rag-cache.js';
 import type { RlConfig } from '../rl/config.js';
 import { evaluateSearcherInWorkers } from './lab-evaluation.js';
 import type { TransferWorld } from './sweep-grid.js';
-import { searcherScores, type SearcherScores } from './sweep-summary.js';
+import { interval, searcherScores, typesOf, type SearcherScores } from './sweep-summary.js';
 
 /** A searcher to evaluate on the transfer world, with the settings it was trained with. */
 export interface TransferSearcher {
@@ -96,6 +96,24 @@ export async function evaluateTransfer(options: TransferOptions): Promise<Transf
     naive ??= { genAcc: scores.naiveGenAcc, questions: records.length };
   }
   return { world, seed: 'seed' in options.transfer ? options.transfer.seed : null, naiveRag: naive ?? { genAcc: {}, questions: 0 }, searchers };
+}
+
+/**
+ * The transfer table: naive RAG, then each searcher, GenAcc (%) by question type on the transfer
+ * world, GBR with its interval, and GenAcc on the lab world (`labNaiveGenAcc` for naive RAG's row).
+ *
+ * @example
+ * ```ts
+ * console.log(formatTable(transferTableRows(summary.transfer, 28.3), { digits: 1 }));
+ * ```
+ */
+export function transferTableRows(transfer: TransferResult, labNaiveGenAcc?: number): Record<string, string | number | null>[] {
+  const types = typesOf(transfer.searchers.flatMap((s) => Object.keys(s.genAcc)));
+  const byType = (genAcc: Record<string, number>): Record<string, number> => Object.fromEntries(types.map((t) => [t, genAcc[t] ?? 0]));
+  return [
+    { searcher: 'naive RAG', ...byType(transfer.naiveRag.genAcc), GBR: '—', 'GenAcc on the lab world': labNaiveGenAcc ?? null },
+    ...transfer.searchers.map((s) => ({ searcher: s.name, ...byType(s.genAcc), GBR: interval(s.gbr), 'GenAcc on the lab world': s.inWorldGenAcc })),
+  ];
 }
 
 async function exists(path: string): Promise<boolean> {

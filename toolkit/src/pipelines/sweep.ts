@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { moduleProcessArgs } from '../core/module-process.js';
-import { evaluationDir, readSearcherEvaluation } from './lab-evaluation.js';
+import type { EvalRecord } from '../eval/summary.js';
 import type { LabRunReport } from './lab-run.js';
 import { labRunConfig } from './lab-run-factors.js';
 import type { LabRunJob } from './lab-run-process.js';
@@ -87,10 +87,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   await Promise.all(Array.from({ length: jobs }, worker));
 
   const base = runs[0] as SweepRun;
-  const baseRecords = await readSearcherEvaluation(evaluationDir(join(runsDir, base.key), 'rl')).then((r) => (r.length ? r : undefined));
+  // The base run comes first: its records are every other run's baseline.
+  let baseRecords: EvalRecord[] | undefined;
   const results: SweepRunResult[] = [];
   for (const run of runs) {
-    const result = await summarizeRun(run, join(runsDir, run.key), baseRecords);
+    const { result, records } = await summarizeRun(run, join(runsDir, run.key), baseRecords);
+    if (run === base && records.length) baseRecords = records;
     const error = failures.get(run.key);
     results.push(error ? { ...result, status: 'failed', error } : result);
   }

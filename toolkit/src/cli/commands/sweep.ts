@@ -10,7 +10,8 @@ import { formatTable } from '../../core/text-table.js';
 import { LAB_RUN_FACTOR_NAMES } from '../../pipelines/lab-run-factors.js';
 import { readGrid } from '../../pipelines/sweep-grid.js';
 import { listSweep, runSweep, SweepRunsFailed, type SweepSummary } from '../../pipelines/sweep.js';
-import { interval, sweepTableRows, typesOf } from '../../pipelines/sweep-summary.js';
+import { sweepTableRows } from '../../pipelines/sweep-summary.js';
+import { transferTableRows } from '../../pipelines/sweep-transfer.js';
 import { parseOptions } from '../options.js';
 import { CommandFailure } from '../usage-error.js';
 
@@ -60,12 +61,8 @@ function printSummary(summary: SweepSummary, out: string): void {
   console.log(formatTable(sweepTableRows(summary.runs), { digits: 1 }));
   const transfer = summary.transfer;
   if (transfer) {
-    const types = typesOf(transfer.searchers.flatMap((s) => Object.keys(s.genAcc)));
     console.log(`\nTransfer to ${transfer.world} (never trained on), ${transfer.naiveRag.questions} test questions, GenAcc (%):`);
-    console.log(formatTable([
-      { searcher: 'naive RAG', ...Object.fromEntries(types.map((t) => [t, transfer.naiveRag.genAcc[t] ?? 0])), GBR: '—', 'lab world': '—' },
-      ...transfer.searchers.map((s) => ({ searcher: s.name, ...Object.fromEntries(types.map((t) => [t, s.genAcc[t] ?? 0])), GBR: interval(s.gbr), 'lab world': s.inWorldGenAcc })),
-    ], { digits: 1 }));
+    console.log(formatTable(transferTableRows(transfer, summary.runs[0]?.rl?.naiveGenAcc.all), { digits: 1 }));
   }
   console.log(`\nsummary: ${out}/summary.json, ${out}/summary.csv`);
 }

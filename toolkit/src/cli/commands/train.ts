@@ -14,7 +14,7 @@ import { trainLabSearcher } from '../../pipelines/lab-run.js';
 import { labResultRows, labRunProgressLine, labVerdict } from '../../pipelines/lab-report.js';
 import { parseOptions } from '../options.js';
 import { REWARD_VARIANTS } from '../../config/index.js';
-import { LAB_RUN_FACTORS } from '../../pipelines/lab-run-factors.js';
+import { LAB_RUN_FACTORS, rlOverrides } from '../../pipelines/lab-run-factors.js';
 import { UsageError } from '../usage-error.js';
 
 const TrainOptions = z.object({
@@ -72,16 +72,8 @@ export function registerTrain(program: Command): void {
     .action(async (raw: unknown) => {
       const options = parseOptions(TrainOptions, raw);
       const presetName = options.algorithm === undefined ? options.preset : RL_PRESET_OF[options.preset][options.algorithm];
-      const overrides = {
-        ...(options.steps !== undefined ? { steps: options.steps } : {}),
-        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        ...(options.reward !== undefined ? { reward: options.reward } : {}),
-        ...(options.search !== undefined ? { preset: options.search } : {}),
-        ...(options.initialDocs !== undefined ? { initialDocs: options.initialDocs } : {}),
-        ...(options.selection ? {} : { selection: false }),
-      };
-      const config = rlConfig(presetName, overrides);
+      const { steps, batchSize, seed, reward, search, initialDocs } = options;
+      const config = rlConfig(presetName, rlOverrides({ steps, batchSize, seed, reward, search, initialDocs, ...(options.selection ? {} : { selection: false }) }));
       const presetLine = `RL preset ${presetName} (${config.algorithm.toUpperCase()})`;
       if (options.preset === 'paper') {
         console.log(JSON.stringify(config, null, 2));
