@@ -8,8 +8,15 @@ import {
   formatGeneratorContext,
   SEARCHER_START_MARKER,
   transcriptAfterStartMarker,
+  stripLikePython,
   type SelectedDoc,
 } from '@s3lab/toolkit';
+import fc from 'fast-check';
+import { isPythonWhitespace, PYTHON_WHITESPACE_CLASS } from '../../toolkit/src/text/normalize.js';
+import { firstTaggedSpan, taggedSpans } from '../../toolkit/src/text/tagged-spans.js';
+import { selectedIds } from '../../toolkit/src/agent/selected-docs.js';
+import { ADVERSARIAL_PATTERNS, repetitionsFor } from './adversarial-transcripts.js';
+import { regexExtractSelectedDocs, regexQuestion, regexSelectedIds, regexStripLikePython } from './selected-docs-regex-reference.js';
 
 const THREE_DOCS = `<information>
 Doc 1(Title: "Title 1") Content 1
@@ -268,4 +275,132 @@ describe('differential test of extractSelectedDocs against the Python reference'
     const withDocs = reference.filter((r) => r.docs.length > 0).length;
     assert.ok(withDocs > 200, `only ${withDocs} transcripts yield documents`);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Differential property tests of the linear-time parsing against the regex implementation it
+// replaced (selected-docs-regex-reference.ts), whose results are the specification.
+
+// U+1D7D0 and U+1D7E4 are astral digits 2, the second in the third run of a 50-digit block.
+const TOKENS = [
+  'Doc', 'doc', 'DOC', ' ', '\n', '\t', '\u00a0', '\u0085', '1', '12', '٣', '\u{1D7D0}', '\u{1D7E4}', '(', ')', '"', 'Title', 'title',
+  'TİTLE', 'Tıtle', ':', '<information>', '</information>', '<important_info>', '</important_info>', '[1, 2]', 'x', '\ud800',
+];
+const token = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(...TOKENS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) },
+);
+const tokenSoup = (maxLength: number): fc.Arbitrary<string> => fc.array(token, { maxLength }).map((tokens) => tokens.join(''));
+// A header part: usually well formed, sometimes broken.
+const mostly = (valid: fc.Arbitrary<string>, ...broken: string[]): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: fc.constantFrom(...broken) });
+const gap = fc.constantFrom('', '', ' ', '  ', '\n', '\t', '\u00a0', '\u0085');
+// Titles that hit each way the title pattern can end or fail, including the backtracking cases
+// (`Title: )`, `Title: ")`), plus free runs of the characters that matter there.
+const title = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('Paris', '"Paris"', 'Rome', '"Rome"', 'x', '"Foo (band)"', 'a"b', '"', '""', ')', '")', ' ', '', '"x" ') },
+  // A header inside a title: the scan must skip it, as the regex resumes after its whole match.
+  fc.constantFrom('a Doc 2 (Title: b', '"Doc 3(title:"c', 'Doc 4 (Title: '),
+  fc.array(fc.constantFrom(' ', '\t', '"', ')', '(', 'x'), { maxLength: 5 }).map((chars) => chars.join('')),
+  tokenSoup(4),
+);
+const docLine = fc
+  .tuple(
+    mostly(fc.constantFrom('Doc', 'doc', 'DOC'), 'Do'), gap, mostly(fc.constantFrom('1', '2', '3', '12', '٣', '01', '\u{1D7D0}'), ''), gap,
+    mostly(fc.constant('('), ''), gap, mostly(fc.constantFrom('Title', 'title', 'TİTLE', 'Tıtle'), 'Titl'), gap,
+    mostly(fc.constant(':'), ''), gap, title, mostly(fc.constantFrom(')', '")'), '" )', '', ' )'), gap, tokenSoup(6),
+  )
+  .map((parts) => parts.join(''));
+const informationBlock = fc
+  .tuple(fc.array(docLine, { maxLength: 5 }), fc.constantFrom('\n', ' ', '', '\n\n'), fc.constantFrom('\n', ''), fc.constantFrom('</information>', '</information>', '</information>', ''))
+  .map(([lines, separator, last, closing]) => `<information>${lines.join(separator)}${last}${closing}`);
+const selectionTag = fc
+  .tuple(fc.oneof(fc.constantFrom('[1, 2]', '[2]', '[٣]', '3', '[]', '[1, 12]', '\u{1D7D0}', '[02, 3]'), tokenSoup(4)), fc.constantFrom('</important_info>', '</important_info>', ''))
+  .map(([ids, closing]) => `<important_info>${ids}${closing}`);
+const structuredTranscript = fc
+  .array(fc.oneof({ weight: 3, arbitrary: informationBlock }, { weight: 2, arbitrary: selectionTag }, { weight: 1, arbitrary: tokenSoup(6) }), { minLength: 1, maxLength: 6 })
+  .map((segments) => segments.join(''));
+const extractOptions = fc.record(
+  { selection: fc.boolean(), maxSelectableId: fc.constantFrom(1, 3, 8, 12) },
+  { requiredKeys: [] },
+);
+
+describe('extractSelectedDocs against the regex implementation it replaced', () => {
+  it('returns the same documents for structured transcripts', () => {
+    let withDocs = 0;
+    let emptyTitles = 0;
+    fc.assert(
+      fc.property(structuredTranscript, extractOptions, (transcript, options) => {
+        const expected = regexExtractSelectedDocs(transcript, options);
+        assert.deepEqual(extractSelectedDocs(transcript, options), expected);
+        if (expected.length > 0) withDocs++;
+        if (expected.some((d) => d.title === '')) emptyTitles++;
+      }),
+      { seed: 42, numRuns: 3000 },
+    );
+    // The generator must reach the interesting cases, or the property proves little.
+    assert.ok(withDocs > 1200, `only ${withDocs} of 3000 transcripts yield documents`);
+    assert.ok(emptyTitles > 200, `only ${emptyTitles} transcripts yield an empty title`);
+  });
+
+  it('returns the same documents for token soup', () => {
+    const soupTranscript = fc.oneof(tokenSoup(60), fc.tuple(fc.constantFrom('<information>Doc 1 (Title:', '<information>doc 1(title:"'), tokenSoup(20)).map(([head, rest]) => head + rest));
+    fc.assert(
+      fc.property(soupTranscript, extractOptions, (transcript, options) => {
+        assert.deepEqual(extractSelectedDocs(transcript, options), regexExtractSelectedDocs(transcript, options));
+      }),
+      { seed: 42, numRuns: 3000 },
+    );
+  });
+
+  it('reads selections and tags as the regexes did', () => {
+    const tagTokens = fc.constantFrom('<question>', '</question>', '<information>', '</information>', '<', '>', 'question', '/', 'x', '\n', '\ud83d\ude00', '\ud800');
+    const text = fc.array(tagTokens, { maxLength: 30 }).map((tokens) => tokens.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        assert.deepEqual(
+          [...taggedSpans(t, 'information')],
+          Array.from(t.matchAll(/<information>(.*?)<\/information>/gs), (m) => ({ start: m.index, content: m[1] })),
+        );
+        assert.equal(firstTaggedSpan(t, 'question')?.content, regexQuestion(t));
+      }),
+      { seed: 42, numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(tokenSoup(20), fc.integer({ min: 0, max: 20 }), (selection, maxId) => {
+        assert.deepEqual([...selectedIds(selection, maxId)], [...regexSelectedIds(selection, maxId)]);
+      }),
+      { seed: 42, numRuns: 1000 },
+    );
+  });
+
+  it('strips whitespace as the Python-strip regex did', () => {
+    const pythonWhitespace = new RegExp(`^${PYTHON_WHITESPACE_CLASS}$`);
+    for (let code = 0; code <= 0xffff; code++) {
+      assert.equal(isPythonWhitespace(code), pythonWhitespace.test(String.fromCharCode(code)), `U+${code.toString(16)}`);
+    }
+    // Every Python whitespace character, JS-only whitespace (BOM, U+180E) and a few others.
+    const chars = [...' \t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u180ex\u00e9\ud800'];
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...chars), maxLength: 12 }), (text) => {
+        assert.equal(stripLikePython(text), regexStripLikePython(text));
+      }),
+      { seed: 42, numRuns: 2000 },
+    );
+  });
+
+  for (const pattern of ADVERSARIAL_PATTERNS) {
+    it(`parses a megabyte of adversarial input as small inputs predict: ${pattern.name}`, () => {
+      for (const n of [1, 2, 3, 10, 40]) {
+        const text = pattern.build(n);
+        assert.deepEqual(pattern.referenceParse(text), pattern.expected(n), `regex reference, n = ${n}`);
+        assert.deepEqual(pattern.parse(text), pattern.expected(n), `n = ${n}`);
+      }
+      const n = repetitionsFor(pattern, 1 << 20);
+      const text = pattern.build(n);
+      assert.ok(text.length >= 1 << 20, `${text.length} characters`);
+      assert.deepEqual(pattern.parse(text), pattern.expected(n));
+    });
+  }
 });

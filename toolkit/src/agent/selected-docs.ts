@@ -4,7 +4,7 @@
  * `compute_score_rag` in pat-jj/s3 `verl/utils/reward_score/rag_2.py` (the module the trainer and
  * the evaluation scripts import; `extract.py` holds an older variant).
  *
- * The patterns below reproduce Python `re` semantics in JS: `\s` is Python's whitespace set,
+ * The code below reproduces Python `re` semantics in JS: `\s` is Python's whitespace set,
  * `\d` is any Unicode decimal digit, the original's IGNORECASE is spelled out per letter (under
  * it Python also lets 'İ' and 'ı' match the 'i' of "Title"), and Python's `$` also matches
  * before a final newline.
@@ -16,7 +16,8 @@
  * formatGeneratorContext(extractSelectedDocs(transcript)); // 'Doc 1 (Title: B)\ntwo\n\n'
  * ```
  */
-import { PYTHON_WHITESPACE_CLASS as WS, stripLikePython } from '../text/normalize.js';
+import { PYTHON_WHITESPACE_CLASS as WS, isPythonWhitespace, stripLikePython } from '../text/normalize.js';
+import { taggedSpans, type TaggedSpan } from '../text/tagged-spans.js';
 
 /** A document as the generator sees it. */
 export interface SelectedDoc {
@@ -58,38 +59,59 @@ export function transcriptAfterStartMarker(fullText: string): string | undefined
   return fullText.split(SEARCHER_START_MARKER)[1];
 }
 
-const INFORMATION_BLOCK = /<information>(.*?)<\/information>/gs;
-const IMPORTANT_INFO = /<important_info>(.*?)<\/important_info>/gs;
 const DECIMAL_RUN = /\p{Nd}+/gu;
 const IS_DECIMAL_DIGIT = /^\p{Nd}$/u;
 
-// "Doc <n> (Title:" with the original's optional whitespace, case-insensitively.
-const DOC_HEADER = `[Dd][Oo][Cc]${WS}*\\p{Nd}+${WS}*\\(${WS}*[Tt][Ii\\u0130\\u0131][Tt][Ll][Ee]${WS}*:`;
-// A document: header, title (optionally quoted, up to the first quote or ')'), then its text up to
-// the next header or the end. The title stops at ')', so "Title: Foo (band)" yields "Foo (band"
-// and a text starting with ')' — kept, since it is what the original generator received.
-const DOCUMENT = new RegExp(
-  `[Dd][Oo][Cc]${WS}*(\\p{Nd}+)${WS}*\\(${WS}*[Tt][Ii\\u0130\\u0131][Tt][Ll][Ee]${WS}*:${WS}*"?([^")]+)"?\\)${WS}*(.*?)(?=${DOC_HEADER}|\\n?$)`,
-  'gsu',
+// "Doc <n> (Title:" with the original's optional whitespace, case-insensitively. No character of a
+// header after its first can be a 'D' or 'd', so headers never overlap and the attempts from
+// different 'D's read disjoint stretches of text (a greedy whitespace run that gives characters back
+// retraces only its own run): scans that each resume where the last one stopped take linear time.
+const DOC_HEADER = new RegExp(
+  `[Dd][Oo][Cc]${WS}*(\\p{Nd}+)${WS}*\\(${WS}*[Tt][Ii\\u0130\\u0131][Tt][Ll][Ee]${WS}*:`,
+  'gu',
 );
+const QUOTE = 0x22;
+const CLOSING_PARENTHESIS = 0x29;
 
 /**
  * The value of a run of Unicode decimal digits, as Python's `int()` reads it ("٣" is 3, "007" is 7).
- * Unicode assigns decimal digits in runs of ten contiguous code points from 0 to 9, so a digit's
- * value is its distance from the start of its run, modulo 10.
+ *
+ * @example
+ * ```ts
+ * decimalValue('١٢'); // 12
+ * ```
  */
 function decimalValue(digits: string): number {
-  let ascii = '';
-  for (const digit of digits) {
-    let codePoint = digit.codePointAt(0) ?? 0;
-    let distance = 0;
-    while (codePoint > 0 && IS_DECIMAL_DIGIT.test(String.fromCodePoint(codePoint - 1))) {
-      codePoint -= 1;
-      distance += 1;
-    }
-    ascii += String(distance % 10);
+  if (ASCII_DIGITS.test(digits)) return Number(digits);
+  // The digits rewritten in ASCII, one byte each: ten times faster than growing a string on a
+  // megabyte-long run.
+  const ascii = new Uint8Array(digits.length);
+  let length = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const codePoint = digits.codePointAt(i) as number;
+    if (codePoint > 0xffff) i++;
+    ascii[length++] = 0x30 + digitValue(codePoint);
   }
-  return Number(ascii);
+  return Number(ASCII_DECODER.decode(ascii.subarray(0, length)));
+}
+
+const ASCII_DIGITS = /^[0-9]*$/;
+const ASCII_DECODER = new TextDecoder();
+const digitValues = new Map<number, number>(); // a few hundred code points at most
+
+/**
+ * The value of a decimal digit. Unicode assigns decimal digits in runs of ten contiguous code points
+ * from 0 to 9, so a digit's value is its distance from the start of its run, modulo 10.
+ */
+function digitValue(codePoint: number): number {
+  let value = digitValues.get(codePoint);
+  if (value === undefined) {
+    let distance = 0;
+    while (codePoint - distance > 0 && IS_DECIMAL_DIGIT.test(String.fromCodePoint(codePoint - distance - 1))) distance++;
+    value = distance % 10;
+    digitValues.set(codePoint, value);
+  }
+  return value;
 }
 
 /**
@@ -113,12 +135,102 @@ interface ParsedDoc extends SelectedDoc {
   id: number;
 }
 
-function parseDocs(blockContent: string): ParsedDoc[] {
-  return Array.from(blockContent.matchAll(DOCUMENT), (match) => ({
-    id: decimalValue(match[1] ?? ''),
-    title: stripLikePython(match[2] ?? ''),
-    text: stripLikePython(match[3] ?? ''),
-  }));
+/**
+ * The documents of one `<information>` block: what the original's
+ * `re.findall(r'Doc\s*(\d+)\s*\(\s*Title\s*:\s*"?([^")]+)"?\)\s*(.*?)(?=Doc\s*\d+\s*\(\s*Title\s*:|$)', …)`
+ * (IGNORECASE, DOTALL) returns. Not that regex: from each header it runs the title class to the end
+ * of the text when no '"' or ')' follows, and again for each whitespace character it gives back, so a
+ * megabyte of unterminated headers takes hours. Here each header is found by a scan that resumes
+ * where the last one stopped, the title ends at the next '"' or ')' (found by scans that never go
+ * back either), and a text ends at the next header: linear in the block's length, with the regex's
+ * results.
+ */
+function parseDocs(content: string): ParsedDoc[] {
+  // DOC_HEADER is shared (a new RegExp per block costs more than parsing a small block); nothing
+  // else uses its lastIndex between these synchronous calls.
+  const nextHeader = (from: number): RegExpExecArray | null => {
+    DOC_HEADER.lastIndex = from;
+    return DOC_HEADER.exec(content);
+  };
+  const nextQuote = nextOccurrence(content, '"');
+  const nextParenthesis = nextOccurrence(content, ')');
+  const nextStop = (from: number): number => Math.min(nextQuote(from), nextParenthesis(from));
+
+  const docs: ParsedDoc[] = [];
+  let header = nextHeader(0);
+  while (header !== null) {
+    const title = titleAfter(content, header.index + header[0].length, nextStop);
+    if (title === undefined) {
+      header = nextHeader(header.index + header[0].length);
+      continue;
+    }
+    // The text runs to the next header, where the regex's next match starts, or to the end. (The
+    // pattern skips whitespace before it and also ends the last text before a final newline; the
+    // strip below removes both anyway.)
+    const next = nextHeader(title.after);
+    docs.push({
+      id: decimalValue(header[1] ?? ''),
+      title: stripLikePython(content.slice(title.start, title.end)),
+      text: stripLikePython(content.slice(title.after, next?.index ?? content.length)),
+    });
+    header = next;
+  }
+  return docs;
+}
+
+/**
+ * Where the pattern's `\s*"?([^")]+)"?\)` puts the title after a header's ':' (`from`), and where
+ * the ')' ends; `undefined` where it cannot match. The title class stops only at '"' or ')', so the
+ * title is the run up to the first of them, and it must end in ')' or '")'. ("Title: Foo (band)"
+ * yields "Foo (band" and a text starting with ')': kept, since the original generator received
+ * it.) Backtracking adds one case: when nothing fits after the whitespace (`Title: )` or
+ * `Title: ")`), the greedy whitespace gives its last character back to be the title.
+ */
+function titleAfter(content: string, from: number, nextStop: (from: number) => number): { start: number; end: number; after: number } | undefined {
+  const first = skipWhitespace(content, from);
+  const hasWhitespace = first > from;
+  const code = content.charCodeAt(first); // NaN at the end of the text
+  let start = first;
+  if (code === QUOTE) {
+    start = first + 1;
+  } else if (code === CLOSING_PARENTHESIS) {
+    return hasWhitespace ? { start: first - 1, end: first, after: first + 1 } : undefined;
+  }
+  const end = nextStop(start);
+  if (end === start) {
+    // No title run (at the end of the text, or a quote right before a '"' or ')'): only the
+    // whitespace's last character as the title, then the quote and a ')', can still fit.
+    return hasWhitespace && code === QUOTE && content.charCodeAt(first + 1) === CLOSING_PARENTHESIS
+      ? { start: first - 1, end: first, after: first + 2 }
+      : undefined;
+  }
+  if (content.charCodeAt(end) === CLOSING_PARENTHESIS) return { start, end, after: end + 1 };
+  if (content.charCodeAt(end) === QUOTE && content.charCodeAt(end + 1) === CLOSING_PARENTHESIS) return { start, end, after: end + 2 };
+  return undefined;
+}
+
+/**
+ * `text.indexOf(char, from)`, or the text's length when `char` does not occur there, remembering
+ * the last answer: while `from` only grows, each search starts past the previous answer, so all the
+ * calls together read the text once.
+ */
+function nextOccurrence(text: string, char: string): (from: number) => number {
+  let searchedFrom = Number.POSITIVE_INFINITY;
+  let found = text.length;
+  return (from) => {
+    if (from < searchedFrom || found < from) {
+      const index = text.indexOf(char, from);
+      found = index === -1 ? text.length : index;
+      searchedFrom = from;
+    }
+    return found;
+  };
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isPythonWhitespace(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /**
@@ -147,11 +259,7 @@ function parseDocs(blockContent: string): ParsedDoc[] {
  */
 export function extractSelectedDocs(transcript: string, options: ExtractSelectedDocsOptions = {}): SelectedDoc[] {
   const maxSelectableId = options.maxSelectableId ?? 8;
-  const blocks = Array.from(transcript.matchAll(INFORMATION_BLOCK), (match) => ({
-    start: match.index,
-    content: match[1] ?? '',
-    taken: false,
-  }));
+  const blocks = Array.from(taggedSpans(transcript, 'information'), ({ start, content }) => ({ start, content, taken: false }));
 
   const docs: SelectedDoc[] = [];
   const seenTexts = new Set<string>();
@@ -161,12 +269,14 @@ export function extractSelectedDocs(transcript: string, options: ExtractSelected
     docs.push({ title, text });
   };
 
-  const selections: Iterable<RegExpExecArray> = options.selection === false ? [] : transcript.matchAll(IMPORTANT_INFO);
+  const selections: Iterable<TaggedSpan> = options.selection === false ? [] : taggedSpans(transcript, 'important_info');
+  let blocksBefore = 0; // blocks[0, blocksBefore) start before the current selection (both come in order)
   for (const selection of selections) {
-    const target = blocks.filter((block) => block.start < selection.index).at(-1);
+    while (blocksBefore < blocks.length && (blocks[blocksBefore] as TaggedSpan).start < selection.start) blocksBefore++;
+    const target = blocks[blocksBefore - 1];
     if (target === undefined || target.taken) continue;
     target.taken = true;
-    const ids = selectedIds(selection[1] ?? '', maxSelectableId);
+    const ids = selectedIds(selection.content, maxSelectableId);
     for (const doc of parseDocs(target.content)) if (ids.has(doc.id)) keep(doc);
   }
   for (const block of blocks) {

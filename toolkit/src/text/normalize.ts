@@ -24,10 +24,25 @@ export const PYTHON_WHITESPACE_CLASS =
   '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 
 const WHITESPACE_RUN = new RegExp(`${PYTHON_WHITESPACE_CLASS}+`, 'u');
-const LEADING_OR_TRAILING_WHITESPACE = new RegExp(
-  `^${PYTHON_WHITESPACE_CLASS}+|${PYTHON_WHITESPACE_CLASS}+$`,
-  'gu',
-);
+
+/**
+ * Whether a UTF-16 code unit is Python whitespace (one of {@link PYTHON_WHITESPACE_CLASS}; all of
+ * them are single code units).
+ *
+ * @example
+ * ```ts
+ * isPythonWhitespace('\u0085'.charCodeAt(0)); // true
+ * isPythonWhitespace('\ufeff'.charCodeAt(0)); // false
+ * ```
+ */
+export function isPythonWhitespace(code: number): boolean {
+  if (code <= 0x20) return (code >= 0x09 && code <= 0x0d) || code >= 0x1c;
+  if (code < 0x85) return false;
+  return (
+    code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a)
+    || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000
+  );
+}
 
 /**
  * Python's `s.split()` (no argument): the non-empty runs between whitespace.
@@ -51,7 +66,13 @@ export function splitLikePython(text: string): string[] {
  * ```
  */
 export function stripLikePython(text: string): string {
-  return text.replace(LEADING_OR_TRAILING_WHITESPACE, '');
+  // Index loops, not `/^\s+|\s+$/`: that regex tries the trailing alternative at every whitespace
+  // run and rescans it to the run's end, quadratic in a long inner run.
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPythonWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isPythonWhitespace(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
 }
 
 // Python's `string.punctuation`, i.e. exactly the 32 ASCII punctuation characters
