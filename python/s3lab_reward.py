@@ -24,7 +24,8 @@ the server reads the text after the prompt's start marker. Upstream verl's manag
 response alone; the server then answers 422, which this module raises as RewardServerError.
 
 Settings (environment): S3LAB_REWARD_URL, S3LAB_REWARD_TIMEOUT (seconds per request, default 600),
-S3LAB_REWARD_RETRIES (attempts when the server is unreachable or answers 5xx, default 3).
+S3LAB_REWARD_RETRIES (attempts when the server is unreachable or answers 5xx, default 3). A 503 (the
+server is busy) is waited out as its Retry-After says, within the timeout, without using an attempt.
 
 Example:
     >>> import os; os.environ["S3LAB_REWARD_URL"] = "http://127.0.0.1:8765"
@@ -34,6 +35,7 @@ Example:
 
 import json
 import os
+import random
 import time
 import urllib.error
 import urllib.request
@@ -84,12 +86,18 @@ def score_items(items):
     attempts = max(1, int(os.environ.get("S3LAB_REWARD_RETRIES", "3")))
     body = json.dumps({"items": items}).encode("utf-8")
     problem = None
-    for attempt in range(attempts):
-        if attempt > 0:
-            time.sleep(min(30.0, 2.0 ** attempt))
+    # A 503 is the server's admission bound saying "busy, come back after Retry-After": it is waited
+    # out (with jitter, so many verl workers do not return together) until the timeout, and does not
+    # count as a failed attempt; only real failures (5xx, network) use up the retries.
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    wait = 0.0
+    while attempt < attempts:
+        if wait > 0:
+            time.sleep(wait)
         request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"}, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())) as response:
                 answer = json.loads(response.read().decode("utf-8"))
             if len(answer.get("scores", [])) != len(items):
                 raise RewardServerError("s3lab reward server at %s answered %d scores for %d items" % (url, len(answer.get("scores", [])), len(items)))
@@ -101,14 +109,27 @@ def score_items(items):
             except ValueError:
                 message = text
             problem = "HTTP %d: %s" % (error.code, message)
+            if error.code == 503 and time.monotonic() < deadline:
+                wait = min(deadline - time.monotonic(), _retry_after(error.headers.get("retry-after")) * (1.0 + random.random()))
+                continue
             if error.code < 500:  # the request itself is wrong: retrying cannot help
                 raise RewardServerError("s3lab reward server at %s refused the request: %s" % (url, problem)) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
             problem = str(getattr(error, "reason", error))
+        attempt += 1
+        wait = min(30.0, 2.0 ** attempt)
     raise RewardServerError(
         "s3lab reward server at %s is unreachable or failing after %d attempt(s): %s "
         "(start it with `s3lab serve reward ...`, or set S3LAB_REWARD_URL)" % (url, attempts, problem)
     )
+
+
+def _retry_after(value):
+    """Seconds from a Retry-After header (1 when absent or not a number of seconds)."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 1.0
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):

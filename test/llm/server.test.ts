@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ChatRequestError, startLlmServer, type ChatRequest, type RunningLlmServer } from '@s3lab/toolkit';
+import { ChatRequestError, startLlmServer, type ChatRequest, type ChatResponse, type RunningLlmServer } from '@s3lab/toolkit';
+import { gate, rawRequest, until } from '../core/http.js';
 import { ScriptedChatModel, scriptedText } from './helpers.js';
 
 /** Every field an answer of this server may have (an error answer has only `error`). */
@@ -94,5 +95,81 @@ describe('OpenAI-compatible server', () => {
     const wrongRoute = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: '{}' });
     assert.equal(wrongRoute.status, 404);
     assert.equal((await fetch(chatUrl())).status, 405);
+  });
+});
+
+/** A scripted model whose chat calls are recorded at once and answered when the test opens `hold`. */
+class HeldChatModel extends ScriptedChatModel {
+  readonly hold = gate();
+  override async chat(requests: readonly ChatRequest[]): Promise<ChatResponse[]> {
+    const answers = await super.chat(requests);
+    await this.hold.promise;
+    return answers;
+  }
+}
+
+describe('OpenAI-compatible server: strict JSON, Host check, admission, clients that leave', () => {
+  const chat = (content: string) => JSON.stringify({ messages: [{ role: 'user', content }] });
+
+  test('form-urlencoded, text/plain and untyped bodies are 415 and a foreign Host is 403, in OpenAI\'s error shape', async () => {
+    const server = await startLlmServer({ model: new ScriptedChatModel('served') });
+    try {
+      for (const headers of [{ 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'text/plain;charset=UTF-8' }, {} as Record<string, string>]) {
+        const answer = await rawRequest(server.url, { path: '/v1/chat/completions', headers, body: chat('Hi') });
+        assert.equal(answer.status, 415, JSON.stringify(headers));
+        const error = answer.json?.error as { message: string; type: string; code: string };
+        assert.deepEqual([error.type, error.code], ['invalid_request_error', 'unsupported_media_type']);
+        assert.match(error.message, /content-type: application\/json/u);
+      }
+      const foreign = await rawRequest(server.url, { path: '/v1/chat/completions', headers: { host: 'attacker.example', 'content-type': 'application/json' }, body: chat('Hi') });
+      assert.equal(foreign.status, 403);
+      assert.match((foreign.json?.error as { message: string }).message, /"attacker\.example" is not this server's address.*--host 0\.0\.0\.0/u);
+      assert.equal((await rawRequest(server.url, { path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: chat('Hi') })).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('64 concurrent clients are all answered with the default limits', async () => {
+    const server = await startLlmServer({ model: new ScriptedChatModel('served') });
+    try {
+      const answers = await Promise.all(Array.from({ length: 64 }, (_, i) => post(`${server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: `q${i}` }] })));
+      assert.deepEqual([...new Set(answers.map((a) => a.status))], [200]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('/health answers while a batch runs; a request whose client left before its batch never reaches the model', async () => {
+    const model = new HeldChatModel('held');
+    const logged: number[] = [];
+    const server = await startLlmServer({ model, maxInFlight: 2, maxQueue: 0, onRequest: (r) => logged.push(r.status) });
+    try {
+      const first = post(`${server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'first' }] });
+      await until(() => model.calls.length === 1);
+      const order: string[] = [];
+      const health = (await (await fetch(`${server.url}/health`)).json()) as { status: string; load: { inFlight: number } };
+      order.push('health');
+      assert.deepEqual([health.status, health.load.inFlight], ['ok', 1]);
+      const leave = new AbortController();
+      const left = rawRequest(server.url, { path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: chat('left'), signal: leave.signal }).catch(() => 'left');
+      await until(async () => ((await (await fetch(`${server.url}/health`)).json()) as { load: { inFlight: number } }).load.inFlight === 2);
+      const refused = await post(`${server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'third' }] });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.json.error.code, 'overloaded');
+      leave.abort();
+      await until(() => logged.includes(499));
+      model.hold.open();
+      assert.equal((await first).status, 200);
+      order.push('chat');
+      assert.equal(await left, 'left');
+      assert.deepEqual(order, ['health', 'chat']);
+      const after = await post(`${server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'after' }] });
+      assert.equal(after.status, 200);
+      const contents = model.calls.flatMap((c) => c.requests.map((r) => ('messages' in r ? r.messages[0]?.content : r.prompt)));
+      assert.deepEqual(contents, ['first', 'after'], 'the request of the client that left never joined a batch');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '@s3lab/toolkit';
 import { RewardService, startRewardServer, type RunningRewardServer } from '../../toolkit/src/rl/verl/index.js';
 import { labIndex, labQuestions, type LabQuestion } from '../agent/lab.js';
+import { connections, gate, rawRequest, until } from '../core/http.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MODEL = join(root, 'datasets/models/lab-generator');
@@ -202,6 +203,107 @@ describe('s3lab serve reward (the GBR endpoint verl calls)', () => {
     assert.deepEqual([lines[2]?.question, lines[2]?.score, lines[2]?.k], [normalizeQuestion(uncached.question), filled.ragGenacc, 3]);
     const health = (await (await fetch(`${sum.url}/health`)).json()) as { reward: string; retriever: string; ragCache: { questions: number; addedOnTheFly: number; canFill: boolean } };
     assert.deepEqual([health.reward, health.retriever, health.ragCache.questions, health.ragCache.addedOnTheFly, health.ragCache.canFill], ['gbr+genacc', 'bm25 lab', 3, 1, true]);
+  });
+
+  it('a saturated server answers 503 with Retry-After; /health answers while a reward is scored; a queued request whose client left never reaches the generator', async () => {
+    const hold = gate();
+    let generatorCalls = 0;
+    const held: ChatModel = {
+      name: served.name,
+      chat: async (requests) => {
+        generatorCalls += 1;
+        await hold.promise;
+        return served.chat(requests);
+      },
+      complete: async (requests) => served.complete(requests),
+    };
+    const logged: number[] = [];
+    const busy = await startRewardServer({ generator: held, ragCache: cachePath, maxTokens: MAX_TOKENS, maxInFlight: 1, maxQueue: 1, onRequest: (r) => logged.push(r.status) });
+    servers.push(busy);
+    const load = async (): Promise<{ inFlight: number; queued: number }> => ((await (await fetch(`${busy.url}/health`)).json()) as { load: { inFlight: number; queued: number } }).load;
+    const running = post(busy.url, { items: [items[0]] });
+    await until(() => generatorCalls === 1);
+    const order: string[] = [];
+    assert.deepEqual(await load(), { maxInFlight: 1, maxQueue: 1, inFlight: 1, queued: 0 });
+    order.push('health');
+    const leave = new AbortController();
+    const left = rawRequest(busy.url, { path: '/reward', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [items[1]] }), signal: leave.signal }).catch(() => 'left');
+    await until(async () => (await load()).queued === 1);
+    const refused = await rawRequest(busy.url, { path: '/reward', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [items[0]] }) });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.match(String(refused.json?.error), /^server busy: at its limits, max in flight 1 and max queue 1/u);
+    leave.abort();
+    await until(() => logged.includes(499));
+    hold.open();
+    const answered = await running;
+    order.push('reward');
+    assert.equal(answered.status, 200, answered.json.error);
+    assert.equal(await left, 'left');
+    assert.deepEqual(order, ['health', 'reward']);
+    assert.equal(generatorCalls, 1, 'the request of the client that left never reached the generator');
+  });
+
+  it('python/s3lab_reward.py waits out a busy server (503, Retry-After) without using its retries', async () => {
+    const hold = gate();
+    let generatorCalls = 0;
+    const held: ChatModel = { name: served.name, chat: async (requests) => { generatorCalls += 1; await hold.promise; return served.chat(requests); }, complete: async (requests) => served.complete(requests) };
+    const logged: number[] = [];
+    const busy = await startRewardServer({ generator: held, ragCache: cachePath, maxTokens: MAX_TOKENS, maxInFlight: 1, maxQueue: 0, onRequest: (r) => logged.push(r.status) });
+    servers.push(busy);
+    const running = post(busy.url, { items: [items[0]] });
+    await until(() => generatorCalls === 1);
+    const itemsFile = join(dir, 'busy-items.json');
+    await writeFile(itemsFile, JSON.stringify([items[0]]));
+    const script = 'import json, sys; sys.path.insert(0, sys.argv[2]); import s3lab_reward; item = json.load(open(sys.argv[1]))[0]; '
+      + 'print(s3lab_reward.compute_score(item["data_source"], item["solution_str"], item["ground_truth"]))';
+    const client = runPython(['-c', script, itemsFile, join(root, 'python')], { S3LAB_REWARD_URL: busy.url, S3LAB_REWARD_RETRIES: '1' });
+    await until(() => logged.includes(503));
+    hold.open();
+    const [answered, run] = await Promise.all([running, client]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(Number(run.stdout.trim()), answered.json.scores?.[0]);
+  });
+
+  it('a client that leaves while the generator answers costs no judge call', async () => {
+    const wrong = (requests: readonly unknown[]) => requests.map(() => ({ text: 'I cannot tell', finishReason: 'stop' as const, usage: { promptTokens: 1, completionTokens: 1 }, cached: false }));
+    let hold = gate();
+    let generatorCalls = 0;
+    let judgeCalls = 0;
+    const generator: ChatModel = { name: 'lab-generator', chat: async (r) => { generatorCalls += 1; await hold.promise; return wrong(r); }, complete: async (r) => wrong(r) };
+    const judge: ChatModel = { name: 'judge', chat: async (r) => { judgeCalls += 1; return r.map(() => ({ text: 'No', finishReason: 'stop' as const, usage: { promptTokens: 1, completionTokens: 1 }, cached: false })); }, complete: async (r) => wrong(r) };
+    const logged: number[] = [];
+    const judged = await startRewardServer({ generator, judge, ragCache: cachePath, onRequest: (r) => logged.push(r.status) });
+    servers.push(judged);
+    // As a control, a client that stays gets its answer judged (a wrong answer is not a span match).
+    hold.open();
+    assert.equal((await post(judged.url, { items: [items[0]] })).status, 200);
+    assert.ok(judgeCalls > 0, 'the judge is asked about a wrong answer');
+    const judgedBefore = judgeCalls;
+    const generatedBefore = generatorCalls;
+    hold = gate();
+    const leave = new AbortController();
+    const left = rawRequest(judged.url, { path: '/reward', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [items[0]] }), signal: leave.signal }).catch(() => 'left');
+    await until(() => generatorCalls > generatedBefore);
+    const open = await connections(judged.server);
+    leave.abort();
+    assert.equal(await left, 'left');
+    await until(async () => (await connections(judged.server)) < open);
+    hold.open();
+    await until(() => logged.includes(499));
+    assert.equal(judgeCalls, judgedBefore, 'the service stopped before the judge');
+  });
+
+  it('only JSON bodies from loopback names: form-urlencoded, text/plain and untyped bodies are 415, a foreign Host 403', async () => {
+    const body = JSON.stringify({ items: [items[0]] });
+    for (const headers of [{ 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'text/plain' }, {} as Record<string, string>]) {
+      const answer = await rawRequest(server.url, { path: '/reward', headers, body });
+      assert.equal(answer.status, 415, JSON.stringify(headers));
+      assert.match(String(answer.json?.error), /content-type: application\/json/u);
+    }
+    const foreign = await rawRequest(server.url, { path: '/reward', headers: { host: 'verl-box.example:8765', 'content-type': 'application/json' }, body });
+    assert.equal(foreign.status, 403);
+    assert.match(String(foreign.json?.error), /--host 0\.0\.0\.0/u);
   });
 
   it('the CLI: s3lab training-set writes the verl parquet from QA JSONL + RAG cache; s3lab serve reward serves it', async () => {

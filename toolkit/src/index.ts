@@ -8,10 +8,10 @@
  * ```
  */
 export {
-  appendJsonl, countLines, DataFormatError, describeProblem, describeZodIssues, formatTable,
-  InputError, isUrl, openResumableJsonl, Random, readFinishedJsonl, readJsonFile, readJsonl,
+  appendJsonl, checkOutputPath, countLines, UniqueKeys, DataFormatError, describeProblem, describeZodIssues, formatTable,
+  InputError, isUrl, openResumableJsonl, openRunRecord, otherSettingsError, Random, readFinishedJsonl, readJsonFile, readJsonl, settingDifferences,
   writeJsonl, type AppendJsonlResult, type BodyError, type DataProblem, type LineProblem,
-  type OnDataProblem, type ReadJsonlOptions, type ReadOptions, type ReadStats, type ResumableJsonl,
+  type OnDataProblem, type ReadJsonlOptions, type ReadOptions, type ReadStats, type ResumableJsonl, type RunRecordOptions, type RunSettings,
   type Row, type RowProblem, type TableOptions, type WriteJsonlOptions,
 } from './core/index.js';
 export {

@@ -44,9 +44,30 @@ export class MicroBatcher<K, Q, A> {
     this.windowMs = Math.max(0, options.windowMs ?? 5);
   }
 
-  submit(kind: K, request: Q): Promise<A> {
+  /**
+   * Queues a request for the next batch of its kind. When `signal` aborts before the request's
+   * batch starts (its client left), the request leaves the queue and the promise rejects with the
+   * signal's reason; once its batch runs, it is answered.
+   */
+  submit(kind: K, request: Q, signal?: AbortSignal): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      this.queue.push({ kind, request, resolve, reject });
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
+      const drop = (): void => {
+        const at = this.queue.indexOf(pending);
+        if (at < 0) return; // already in a batch
+        this.queue.splice(at, 1);
+        reject(signal?.reason as Error);
+      };
+      const settle = <T>(finish: (value: T) => void) => (value: T): void => {
+        signal?.removeEventListener('abort', drop);
+        finish(value);
+      };
+      const pending: Pending<K, Q, A> = { kind, request, resolve: settle(resolve), reject: settle(reject) };
+      signal?.addEventListener('abort', drop, { once: true });
+      this.queue.push(pending);
       this.schedule();
     });
   }

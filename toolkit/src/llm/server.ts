@@ -3,19 +3,28 @@
  * own `openAiChatModel`, the `openai` Python package, curl) can use a local s3lab model:
  * `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models`, `GET /health`.
  * Responses have OpenAI's shapes; errors are OpenAI's `{error: {message, type, param, code}}`.
- * Requests arriving together are micro-batched into one `chat()`/`complete()` call.
+ * Requests arriving together are micro-batched into one `chat()`/`complete()` call; a request
+ * whose client disconnected before its batch started is dropped. The HTTP plumbing (admission,
+ * Host check, strict JSON) is `core/json-server.ts`.
  *
  * Differences from OpenAI, on purpose: `n` must be 1 and `stream` false (each is a clear 400);
  * an absent `temperature` means s3lab's default, 0 (greedy), not OpenAI's 1.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { z } from 'zod';
 import { MicroBatcher } from './micro-batch.js';
 import { ChatRequestError } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest, SamplingOptions } from './types.js';
-import { readJsonBody } from '../core/json-body.js';
-import { listen } from '../core/listen.js';
+import { HttpError } from '../core/http-error.js';
+import { startJsonServer } from '../core/json-server.js';
+
+/**
+ * The server's limits. Requests in flight wait in the micro-batcher, where they are cheap and
+ * make the batches full, so many may be in flight: 64 concurrent clients are answered without a
+ * 503, and 256 more may wait.
+ */
+export const DEFAULT_LLM_SERVER_LIMITS = { maxBatch: 16, batchWindowMs: 5, maxBodyBytes: 16 * 2 ** 20, maxInFlight: 64, maxQueue: 256 } as const;
 
 export interface LlmServerOptions {
   model: ChatModel;
@@ -30,7 +39,11 @@ export interface LlmServerOptions {
   batchWindowMs?: number;
   /** Largest request body in bytes (default 16 MiB). */
   maxBodyBytes?: number;
-  /** Called once per answered request (for logs). */
+  /** Requests worked on at once, batched or waiting for a batch (default 64). */
+  maxInFlight?: number;
+  /** Requests waiting for a turn; more get a 503 with Retry-After (default 256). */
+  maxQueue?: number;
+  /** Called once per answered request (for logs; status 499: the client left first). */
   onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
 }
 
@@ -45,10 +58,10 @@ export interface RunningLlmServer {
   close(): Promise<void>;
 }
 
-/** An OpenAI-style error answer. */
-class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly param: string | null = null, readonly code: string | null = null, readonly type = 'invalid_request_error') {
-    super(message);
+/** An OpenAI-style error answer: `field` is OpenAI's `param`. */
+class ApiError extends HttpError {
+  constructor(status: number, message: string, param: string | null = null, code: string | null = null, readonly type = 'invalid_request_error') {
+    super(status, message, { ...(param === null ? {} : { field: param }), ...(code === null ? {} : { code }) });
   }
 }
 
@@ -85,7 +98,7 @@ type Kind = 'chat' | 'completion';
  * ```ts
  * import { loadLocalChatModel, startLlmServer, openAiChatModel } from '@s3lab/toolkit';
  * const server = await startLlmServer({ model: await loadLocalChatModel('test/fixtures/lm/tiny-chat'), port: 8001 });
- * // curl -s localhost:8001/v1/chat/completions -d '{"model": "tiny-chat", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}'
+ * // curl -s localhost:8001/v1/chat/completions -H 'content-type: application/json' -d '{"model": "tiny-chat", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}'
  * const client = openAiChatModel({ baseUrl: `${server.url}/v1`, model: server.name });
  * await server.close();
  * ```
@@ -93,25 +106,11 @@ type Kind = 'chat' | 'completion';
 export async function startLlmServer(options: LlmServerOptions): Promise<RunningLlmServer> {
   const { model } = options;
   const name = options.name ?? model.name;
-  const maxBodyBytes = options.maxBodyBytes ?? 16 * 2 ** 20;
   const startedAt = Math.floor(Date.now() / 1000);
   const batcher = new MicroBatcher<Kind, ChatRequest | CompletionRequest, ChatResponse>(
     (kind, requests) => (kind === 'chat' ? model.chat(requests as ChatRequest[]) : model.complete(requests as CompletionRequest[])),
-    { maxBatch: options.maxBatch ?? 16, windowMs: options.batchWindowMs ?? 5 },
+    { maxBatch: options.maxBatch ?? DEFAULT_LLM_SERVER_LIMITS.maxBatch, windowMs: options.batchWindowMs ?? DEFAULT_LLM_SERVER_LIMITS.batchWindowMs },
   );
-
-  const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' && (path === '/' || path === '/health')) return { status: 'ok', model: name };
-    if (req.method === 'GET' && path === '/v1/models') {
-      return { object: 'list', data: [{ id: name, object: 'model', created: startedAt, owned_by: 's3lab' }] };
-    }
-    const kind: Kind | undefined = path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completion' : undefined;
-    if (kind === undefined) throw new ApiError(404, `no route ${req.method ?? ''} ${path}; use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, null, 'not_found');
-    if (req.method !== 'POST') throw new ApiError(405, `${req.method ?? ''} ${path} is not allowed; use POST`, null, 'method_not_allowed');
-    const body = await readJsonBody(req, maxBodyBytes, (status, message) => new ApiError(status, message, null, status === 400 ? 'invalid_json' : null));
-    return kind === 'chat' ? chatCompletion(body) : textCompletion(body);
-  };
 
   const checkCommon = (body: SamplingBody): void => {
     if (body.model !== undefined && body.model !== name) {
@@ -121,65 +120,63 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
     if (body.stream === true) throw new ApiError(400, 'stream: true is not supported by this server; send stream: false (the default)', 'stream', 'unsupported_value');
   };
 
-  const chatCompletion = async (raw: unknown): Promise<unknown> => {
+  const chatCompletion = async (raw: unknown, signal: AbortSignal): Promise<{ body: unknown }> => {
     const body = parseBody(chatBodySchema, raw, '{"model": string, "messages": [{"role", "content"}, ...], "max_tokens"?, "temperature"?, ...}');
     checkCommon(body);
     const messages = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('') }));
-    const answer = await batcher.submit('chat', { messages, ...samplingOf(body) });
+    const answer = await batcher.submit('chat', { messages, ...samplingOf(body) }, signal);
     return {
-      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: name,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer.text }, logprobs: null, finish_reason: answer.finishReason }],
-      usage: usageOf([answer]),
+      body: {
+        id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: name,
+        choices: [{ index: 0, message: { role: 'assistant', content: answer.text }, logprobs: null, finish_reason: answer.finishReason }],
+        usage: usageOf([answer]),
+      },
     };
   };
 
-  const textCompletion = async (raw: unknown): Promise<unknown> => {
+  const textCompletion = async (raw: unknown, signal: AbortSignal): Promise<{ body: unknown }> => {
     const body = parseBody(completionBodySchema, raw, '{"model": string, "prompt": string | [string, ...], "max_tokens"?, "temperature"?, ...}');
     checkCommon(body);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
     const sampling = samplingOf(body);
     // A list of prompts is answered as one choice each, as OpenAI does; each joins the batcher on its own.
-    const answers = await Promise.all(prompts.map((prompt) => batcher.submit('completion', { prompt, ...sampling })));
+    const answers = await Promise.all(prompts.map((prompt) => batcher.submit('completion', { prompt, ...sampling }, signal)));
     return {
-      id: `cmpl-${randomUUID().replaceAll('-', '')}`,
-      object: 'text_completion',
-      created: Math.floor(Date.now() / 1000),
-      model: name,
-      choices: answers.map((a, index) => ({ index, text: a.text, logprobs: null, finish_reason: a.finishReason })),
-      usage: usageOf(answers),
+      body: {
+        id: `cmpl-${randomUUID().replaceAll('-', '')}`,
+        object: 'text_completion',
+        created: Math.floor(Date.now() / 1000),
+        model: name,
+        choices: answers.map((a, index) => ({ index, text: a.text, logprobs: null, finish_reason: a.finishReason })),
+        usage: usageOf(answers),
+      },
     };
   };
 
-  const server = createServer((req, res) => {
-    const started = Date.now();
-    const done = (status: number, body: unknown): void => {
-      send(res, status, body);
-      options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status, ms: Date.now() - started });
-    };
-    handle(req).then(
-      (body) => done(200, body),
-      (error: unknown) => {
-        const api = error instanceof ApiError ? error
-          : error instanceof ChatRequestError ? new ApiError(400, error.message, error.param ?? null, 'invalid_value')
-            : new ApiError(500, `model ${name} failed: ${error instanceof Error ? error.message : String(error)}`, null, null, 'server_error');
-        done(api.status, { error: { message: api.message, type: api.type, param: api.param, code: api.code } });
-      },
-    );
-  });
-  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  return {
-    server,
-    url,
-    name,
-    batchSizes: batcher.batchSizes,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
+  const running = await startJsonServer<never>({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LLM_SERVER_LIMITS.maxBodyBytes,
+    maxInFlight: options.maxInFlight ?? DEFAULT_LLM_SERVER_LIMITS.maxInFlight,
+    maxQueue: options.maxQueue ?? DEFAULT_LLM_SERVER_LIMITS.maxQueue,
+    routes: {
+      '/v1/chat/completions': { method: 'POST', handle: ({ body, signal }) => chatCompletion(body, signal) },
+      '/v1/completions': { method: 'POST', handle: ({ body, signal }) => textCompletion(body, signal) },
+      '/v1/models': { method: 'GET', light: true, handle: () => ({ body: { object: 'list', data: [{ id: name, object: 'model', created: startedAt, owned_by: 's3lab' }] } }) },
+    },
+    health: (load) => ({ status: 'ok', model: name, load }),
+    errorBody: (error) => ({
+      error: { message: error.message, type: error instanceof ApiError ? error.type : error.status >= 500 ? 'server_error' : 'invalid_request_error', param: error.field ?? null, code: error.code ?? null },
     }),
-  };
+    toHttpError: (error) => (error instanceof ChatRequestError
+      ? new ApiError(400, error.message, error.param ?? null, 'invalid_value')
+      : new ApiError(500, `model ${name} failed: ${error instanceof Error ? error.message : String(error)}`, null, null, 'server_error')),
+    onRequest: options.onRequest && ((info) => options.onRequest?.(info)),
+  });
+  return { server: running.server, url: running.url, name, batchSizes: batcher.batchSizes, close: () => running.close() };
 }
 
 function parseBody<T extends z.ZodType>(schema: T, raw: unknown, expected: string): z.output<T> {
@@ -206,10 +203,4 @@ function usageOf(answers: ChatResponse[]): { prompt_tokens: number; completion_t
   const prompt = answers.reduce((sum, a) => sum + a.usage.promptTokens, 0);
   const completion = answers.reduce((sum, a) => sum + a.usage.completionTokens, 0);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
 }

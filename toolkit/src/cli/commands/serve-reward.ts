@@ -12,14 +12,16 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { startRewardServer } from '../../rl/verl/reward-server.js';
+import { DEFAULT_REWARD_SERVER_LIMITS, startRewardServer } from '../../rl/verl/reward-server.js';
 import { SERVED_REWARDS } from '../../rl/verl/reward-service.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 import { openRetrieverSource } from '../../retrieval/open-source.js';
 import { openGeneratorAndJudge } from './targets.js';
+import { addServerFlags, serverFlagsSchema } from '../serve-options.js';
 
 const ServeRewardOptions = z.object({
+  ...serverFlagsSchema,
   generator: z.string().min(1),
   generatorModel: z.string().min(1).optional(),
   judge: z.string().min(1).optional(),
@@ -30,7 +32,6 @@ const ServeRewardOptions = z.object({
   dataSource: z.string().min(1).optional(),
   maxTokens: z.coerce.number().int().min(1).optional(),
   cache: z.string().min(1).optional(),
-  host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65_535),
   quiet: z.boolean().default(false),
 });
@@ -44,7 +45,7 @@ const ServeRewardOptions = z.object({
  * ```
  */
 export function registerServeReward(serve: Command): void {
-  serve
+  const reward = serve
     .command('reward')
     .description('serve the s3 reward for verl: POST /reward {"items": [{"solution_str", "ground_truth": {"target"}, "data_source"}]} -> {"scores", "details"}; GET /health')
     .requiredOption('--generator <dir|url>', 'the frozen generator: an OpenAI-compatible server URL (vLLM) or a local model directory')
@@ -57,10 +58,12 @@ export function registerServeReward(serve: Command): void {
     .option('--data-source <name>', 'RAG-cache section of items that name none (default: the cache\'s only section)')
     .option('--max-tokens <n>', 'most tokens per generator answer (default: the backend\'s)')
     .option('--cache <dir>', 'on-disk response cache for generator and judge calls')
-    .option('--host <address>', 'address to bind (loopback by default; 0.0.0.0 exposes it to the network)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', '8765')
-    .option('--quiet', 'do not log each request')
+    .option('--quiet', 'do not log each request');
+  addServerFlags(reward, DEFAULT_REWARD_SERVER_LIMITS)
     .addHelpText('after', `
+Bodies must be JSON (content-type: application/json). Scoring is slow, so few requests run at once and few wait:
+a request beyond --max-in-flight and --max-queue gets 503 with Retry-After (python/s3lab_reward.py retries it).
 Examples:
   s3lab serve reward --generator datasets/models/lab-generator --judge none --rag-cache out/rag-cache.jsonl --port 8765
   s3lab serve reward --generator http://127.0.0.1:8001/v1 --generator-model Qwen/Qwen2.5-14B-Instruct-GPTQ-Int4 \\
@@ -74,6 +77,7 @@ verl reaches it through python/s3lab_reward.py (S3LAB_REWARD_URL, default http:/
       const server = await startRewardServer({
         generator: models.generator, judge: models.judge, ragCache: options.ragCache, retriever: retriever?.retriever, retrieverName: retriever?.name,
         reward: options.reward, dataSource: options.dataSource, maxTokens: options.maxTokens, host: options.host, port: options.port,
+        maxInFlight: options.maxInFlight, maxQueue: options.maxQueue,
         onRequest: options.quiet ? undefined : (r) => process.stderr.write(`${r.method} ${r.path} ${r.status} ${r.items} items${r.meanScore === null ? '' : ` mean ${r.meanScore.toFixed(3)}`} ${r.ms} ms\n`),
       }).catch((error: Error & { code?: string }) => {
         if (error.code === 'ENOENT' || error.code === 'EADDRINUSE') throw error;

@@ -11,7 +11,9 @@
  * Bad bodies get 400 `{"error", "field"}` naming the field and the expected shape; items the
  * reward cannot score (no start marker, a question missing from the RAG cache and no retriever)
  * get 422, as do requests the generator refuses (a context over its length); any other generator
- * failure is a 500, which the Python client retries.
+ * failure is a 500, which the Python client retries. A few requests are scored at once and a few
+ * wait (503 with Retry-After beyond that); a request whose client disconnected stops before its
+ * next generator or judge call. The HTTP plumbing is `core/json-server.ts`.
  *
  * @example
  * ```ts
@@ -21,13 +23,20 @@
  * await server.close();
  * ```
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { z } from 'zod';
-import { readJsonBody } from '../../core/json-body.js';
+import { HttpError } from '../../core/http-error.js';
+import { startJsonServer } from '../../core/json-server.js';
 import { LlmServerError } from '../../llm/openai.js';
 import { ChatRequestError } from '../../llm/sampling.js';
 import { RewardRequestError, RewardService, rewardItemSchema, type RewardServiceOptions, type ServedReward } from './reward-service.js';
-import { listen } from '../../core/listen.js';
+
+/**
+ * The server's limits. Scoring a request is slow (generator calls, a judge), so few run at once
+ * and few wait: a client beyond that is told 503 with Retry-After at once, rather than waiting
+ * behind a long queue until its own timeout (verl's client retries a 5xx).
+ */
+export const DEFAULT_REWARD_SERVER_LIMITS = { maxItems: 8192, maxBodyBytes: 256 * 2 ** 20, maxInFlight: 2, maxQueue: 4 } as const;
 
 export interface RewardServerOptions extends RewardServiceOptions {
   /** Shown by `GET /health` when a retriever is configured, e.g. its URL or index directory. */
@@ -39,7 +48,11 @@ export interface RewardServerOptions extends RewardServiceOptions {
   maxItems?: number;
   /** Largest request body in bytes (default 256 MiB: 8k-token texts, thousands of them). */
   maxBodyBytes?: number;
-  /** Called once per answered request (for logs). */
+  /** Requests scored at once (default 2). */
+  maxInFlight?: number;
+  /** Requests waiting for a turn; more get a 503 with Retry-After (default 4). */
+  maxQueue?: number;
+  /** Called once per answered request (for logs; status 499: the client left first). */
   onRequest?: (info: { method: string; path: string; status: number; items: number; ms: number; meanScore: number | null }) => void;
 }
 
@@ -51,12 +64,6 @@ export interface RunningRewardServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly field?: string) {
-    super(message);
-  }
-}
-
 const EXPECTED = '{"items": [{"solution_str": string, "ground_truth": {"target": [string, ...]}, "data_source"?: string, "question"?: string}, ...]}';
 
 /**
@@ -65,78 +72,52 @@ const EXPECTED = '{"items": [{"solution_str": string, "ground_truth": {"target":
  * @example
  * ```ts
  * const server = await startRewardServer({ generator, ragCache: 'rag-cache.jsonl', reward: 'gbr+genacc', port: 0 });
- * const response = await fetch(`${server.url}/reward`, { method: 'POST', body: JSON.stringify({ items }) });
+ * const response = await fetch(`${server.url}/reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
  * ```
  */
 export async function startRewardServer(options: RewardServerOptions): Promise<RunningRewardServer> {
   const service = await RewardService.open(options);
-  const maxItems = options.maxItems ?? 8192;
-  const maxBodyBytes = options.maxBodyBytes ?? 256 * 2 ** 20;
-  const bodySchema = z.object({ items: z.array(rewardItemSchema).min(1).max(maxItems) });
+  const bodySchema = z.object({ items: z.array(rewardItemSchema).min(1).max(options.maxItems ?? DEFAULT_REWARD_SERVER_LIMITS.maxItems) });
   const stats = { requests: 0, items: 0, scoreSum: 0 };
+  type Log = { items: number; meanScore: number };
 
-  const handle = async (req: IncomingMessage): Promise<{ body: unknown; items: number; meanScore: number | null }> => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' && (path === '/' || path === '/health')) {
-      return {
-        items: 0, meanScore: null,
-        body: {
-          ok: true, reward: service.reward, generator: options.generator.name, judge: options.judge?.name ?? null,
-          ragCache: service.describeCache(), retriever: options.retriever ? (options.retrieverName ?? 'configured') : null,
-          served: { requests: stats.requests, items: stats.items, meanScore: stats.items ? stats.scoreSum / stats.items : null },
-        },
-      };
-    }
-    if (path !== '/reward') throw new HttpError(404, `no route ${req.method ?? ''} ${path}; use POST /reward or GET /health`);
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method ?? ''} /reward is not allowed; use POST`);
-    const raw = await readJsonBody(req, maxBodyBytes, (status, message) => new HttpError(status, message));
+  const reward = async (raw: unknown, signal: AbortSignal): Promise<{ body: unknown; log: Log }> => {
     const parsed = bodySchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') || undefined;
-      throw new HttpError(400, `${field ?? 'body'}: ${issue?.message ?? 'invalid request'} (expected ${EXPECTED})`, field);
+      throw new HttpError(400, `${field ?? 'body'}: ${issue?.message ?? 'invalid request'} (expected ${EXPECTED})`, { field });
     }
-    const result = await service.score(parsed.data.items);
+    const result = await service.score(parsed.data.items, signal);
     const sum = result.scores.reduce((a, b) => a + b, 0);
     stats.requests += 1;
     stats.items += result.scores.length;
     stats.scoreSum += sum;
-    return { body: { reward: service.reward, ...result }, items: result.scores.length, meanScore: sum / result.scores.length };
+    return { body: { reward: service.reward, ...result }, log: { items: result.scores.length, meanScore: sum / result.scores.length } };
   };
 
-  const server = createServer((req, res) => {
-    const started = Date.now();
-    const done = (status: number, body: unknown, items: number, meanScore: number | null): void => {
-      send(res, status, body);
-      options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status, items, ms: Date.now() - started, meanScore });
-    };
-    handle(req).then(
-      ({ body, items, meanScore }) => done(200, body, items, meanScore),
-      (error: unknown) => {
-        const known = error instanceof HttpError || error instanceof RewardRequestError;
-        const message = error instanceof Error ? error.message : String(error);
-        const field = known ? error.field : undefined;
-        if (known) return done(error.status, { error: message, ...(field ? { field } : {}) }, 0, null);
-        // The generator refusing a request (a context over its length, say) will refuse it again: a 422, not retried.
-        const refused = error instanceof ChatRequestError || (error instanceof LlmServerError && error.status !== undefined && error.status >= 400 && error.status < 500);
-        done(refused ? 422 : 500, { error: `${refused ? 'the generator refused a request' : 'reward failed'}: ${message}` }, 0, null);
-      },
-    );
-  });
-  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  return {
-    server,
-    url,
-    reward: service.reward,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
+  const running = await startJsonServer<Log>({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_REWARD_SERVER_LIMITS.maxBodyBytes,
+    maxInFlight: options.maxInFlight ?? DEFAULT_REWARD_SERVER_LIMITS.maxInFlight,
+    maxQueue: options.maxQueue ?? DEFAULT_REWARD_SERVER_LIMITS.maxQueue,
+    routes: { '/reward': { method: 'POST', handle: ({ body, signal }) => reward(body, signal) } },
+    health: (load) => ({
+      ok: true, reward: service.reward, generator: options.generator.name, judge: options.judge?.name ?? null,
+      ragCache: service.describeCache(), retriever: options.retriever ? (options.retrieverName ?? 'configured') : null,
+      served: { requests: stats.requests, items: stats.items, meanScore: stats.items ? stats.scoreSum / stats.items : null },
+      load,
     }),
-  };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
+    errorBody: (error) => ({ error: error.message, ...(error.field ? { field: error.field } : {}) }),
+    toHttpError: (error) => {
+      if (error instanceof RewardRequestError) return new HttpError(error.status, error.message, error.field === undefined ? {} : { field: error.field });
+      // The generator refusing a request (a context over its length, say) will refuse it again: a 422, not retried.
+      const refused = error instanceof ChatRequestError || (error instanceof LlmServerError && error.status !== undefined && error.status >= 400 && error.status < 500);
+      const message = error instanceof Error ? error.message : String(error);
+      return new HttpError(refused ? 422 : 500, `${refused ? 'the generator refused a request' : 'reward failed'}: ${message}`);
+    },
+    onRequest: options.onRequest && ((info, log) => options.onRequest?.({ ...info, items: log?.items ?? 0, meanScore: log?.meanScore ?? null })),
+  });
+  return { server: running.server, url: running.url, reward: service.reward, close: () => running.close() };
 }

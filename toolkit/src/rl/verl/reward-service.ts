@@ -24,6 +24,7 @@ import { GenerationReward } from '../../reward/gbr.js';
 import { RagCache, precomputeRagCache, type RagCacheEntry } from '../../reward/rag-cache.js';
 import type { RewardTrajectory } from '../../reward/types.js';
 import { stripLikePython } from '../../text/normalize.js';
+import { firstTaggedSpan } from '../../text/tagged-spans.js';
 
 /** The rewards the service offers: GBR (the paper's) or GBR + GenAcc (the released trainer's). */
 export const SERVED_REWARDS = ['gbr', 'gbr+genacc'] as const;
@@ -94,8 +95,6 @@ export interface RewardServiceOptions {
   maxTokens?: number;
 }
 
-const QUESTION_BLOCK = /<question>([\s\S]*?)<\/question>/u;
-
 interface Prepared {
   trajectory: RewardTrajectory & { dataSource: string };
   goldenAnswers: string[];
@@ -151,20 +150,24 @@ export class RewardService {
    * The reward of each item and what it came from. Throws `RewardRequestError` (422) for an item
    * without the start marker or a question, or a question missing from the cache with no retriever.
    *
+   * `signal` (the client disconnected) stops the work before the next generator or judge call.
+   *
    * @example
    * ```ts
    * const { scores, details } = await service.score([{ solution_str: text, ground_truth: { target: ['Paris'] }, data_source: 'nq' }]);
    * details[0]?.gbr === details[0]!.genacc - details[0]!.ragGenacc; // true
    * ```
    */
-  async score(items: readonly z.output<typeof rewardItemSchema>[]): Promise<RewardResult> {
+  async score(items: readonly z.output<typeof rewardItemSchema>[], signal?: AbortSignal): Promise<RewardResult> {
     const prepared = items.map((item, i) => this.prepare(item, i));
     const missing = prepared.filter(({ trajectory }) => !this.cache.get(trajectory.dataSource, trajectory.question));
     const filled = new Set(missing.map(({ trajectory }) => key(trajectory.dataSource, trajectory.question)));
+    signal?.throwIfAborted();
     if (missing.length > 0) await this.fill(missing);
+    // Each generator and judge call first checks the signal: a client that left costs no further call.
     const reward = new GenerationReward({
-      generator: this.options.generator, judge: this.options.judge, ragCache: this.cache, variant: this.reward,
-      maxTokens: this.options.maxTokens,
+      generator: stopsWhenAborted(this.options.generator, signal), judge: this.options.judge && stopsWhenAborted(this.options.judge, signal),
+      ragCache: this.cache, variant: this.reward, maxTokens: this.options.maxTokens,
     });
     const details = await reward.scoreDetailed(prepared.map(({ trajectory }) => trajectory));
     return {
@@ -186,7 +189,7 @@ export class RewardService {
     if (transcript === undefined) {
       throw new RewardRequestError(422, `items[${i}].solution_str lacks the searcher prompt's start marker ${JSON.stringify(SEARCHER_START_MARKER)}; send the decoded prompt + response, not the response alone`, `items.${i}.solution_str`);
     }
-    const fromText = QUESTION_BLOCK.exec(transcript)?.[1];
+    const fromText = firstTaggedSpan(transcript, 'question')?.content;
     const question = item.question ?? item.ground_truth.question ?? (fromText === undefined ? undefined : stripLikePython(fromText));
     if (!question) throw new RewardRequestError(422, `items[${i}]: no <question>…</question> after the start marker and no "question" given`, `items.${i}.question`);
     const dataSource = item.data_source ?? this.options.dataSource ?? this.onlySection();
@@ -244,6 +247,22 @@ export class RewardService {
     this.filling = run.catch(() => undefined);
     await run;
   }
+}
+
+/** `model`, refusing to start a call once `signal` is aborted (same name, so response caches still match). */
+function stopsWhenAborted(model: ChatModel, signal: AbortSignal | undefined): ChatModel {
+  if (signal === undefined) return model;
+  return {
+    name: model.name,
+    chat: async (requests) => {
+      signal.throwIfAborted();
+      return model.chat(requests);
+    },
+    complete: async (requests) => {
+      signal.throwIfAborted();
+      return model.complete(requests);
+    },
+  };
 }
 
 function key(dataSource: string, question: string): string {
