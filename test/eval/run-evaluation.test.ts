@@ -75,6 +75,25 @@ describe('runEvaluation', () => {
     assert.equal(summary.judge, null);
   });
 
+  it('refuses to resume with another generator, k or other questions under the same ids, in one line; force starts over', async () => {
+    const out = await tempDir();
+    await runEvaluation({ methods: ['naive-rag'], questions, generator: generator(), retriever, out, k: 2, settings: { index: 'bm25 a' } });
+    const before = await readFile(join(out, 'records.jsonl'), 'utf8');
+    const other = fakeChat('other-reader', () => 'x');
+    await assert.rejects(runEvaluation({ methods: ['naive-rag'], questions, generator: other, retriever, out, k: 3, settings: { index: 'bm25 b' } }), (error: Error) => {
+      assert.equal(error.name, 'InputError');
+      assert.match(error.message, /holds an evaluation made with other settings \(generator: "reader" → "other-reader"; k: 2 → 3; index: "bm25 a" → "bm25 b"\); run again with --force to start over, or give another --out$/u);
+      return true;
+    });
+    const renamed = questions.map((q) => ({ ...q, question: `Other ${q.question}` }));
+    await assert.rejects(runEvaluation({ methods: ['naive-rag'], questions: renamed, generator: generator(), retriever, out, k: 2, settings: { index: 'bm25 a' } }), /records\.jsonl holds question id a as "Year of A\?", not "Other Year of A\?": its records were made for other questions/u);
+    assert.equal(await readFile(join(out, 'records.jsonl'), 'utf8'), before, 'nothing was appended');
+    assert.equal(other.calls.length, 0, 'nothing was asked');
+    const { records } = await runEvaluation({ methods: ['naive-rag'], questions, generator: other, retriever, out, k: 3, settings: { index: 'bm25 b' }, force: true });
+    assert.ok(records.every((r) => r.answer === 'x' && r.documents === 3), 'every record is the new run\'s');
+    assert.equal(other.calls.flat().length, 3);
+  });
+
   it('runs a method defined here, registered by name, like a built-in (one file + one registry line)', async () => {
     // The whole method: the golden answer as the only document.
     const gold = new Map(questions.map((q) => [q.question.endsWith('?') ? q.question : `${q.question}?`, q.golden_answers[0] ?? '']));

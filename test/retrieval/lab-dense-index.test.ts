@@ -113,7 +113,7 @@ describe('buildLabDenseIndex and checkLabDenseIndex on a small world', () => {
     assert.deepEqual((await checkLabDenseIndex(out, { passages: renumbered, sample: 0 })).problems, ['row 3 of the index is passage "3", not "x3"']);
     const tiny = await loadEncoder(join(ROOT, 'datasets/fixtures/tiny-bert'));
     try {
-      assert.match((await checkLabDenseIndex(out, { encoder: tiny })).problems.join('\n'), /not a Flat inner-product index of lab-e5-small's vectors \(dimension: 192 ≠ 32\)/u);
+      assert.match((await checkLabDenseIndex(out, { encoder: tiny })).problems.join('\n'), /not a Flat inner-product index of lab-e5-small's vectors \(dimension: 192 → 32\)/u);
     } finally {
       await tiny.dispose();
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { precomputeRagCache, RagCache, ragCacheEntrySchema, type Hit, type Retriever } from '@s3lab/toolkit';
+import { InputError, precomputeRagCache, RagCache, ragCacheEntrySchema, type Hit, type Retriever } from '@s3lab/toolkit';
 import { fakeChat, systemText } from './fake-chat.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,13 +61,37 @@ describe('precomputeRagCache', () => {
 
     const again = await precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq' });
     assert.deepEqual(again, { written: 0, resumed: 10, total: 10, tail: 'clean' });
-    await assert.rejects(precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq', k: 5 }), /rag\.jsonl:1: made with k 3, not k 5/u);
+    await assert.rejects(precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq', k: 5 }), /rag\.jsonl holds a RAG cache made with other settings \(k: 3 → 5\); run again with --force/u);
     // Another data set with the same ids (train_0, … in every FlashRAG-shaped set) is refused, not taken as done.
     const others = questions.map((q) => ({ ...q, question: `other ${q.question}` }));
     const before = await readFile(out, 'utf8');
     await assert.rejects(precomputeRagCache({ questions: others, retriever, generator, judge, out, dataSource: 'nq' }), /holds question id q0 as "Q0\?", not "other Q0\?": it was made for other questions/u);
     assert.equal(await readFile(out, 'utf8'), before, 'the file is untouched');
     await assert.rejects(precomputeRagCache({ questions, retriever, generator, judge, out, dataSource: 'nq', k: 0 }), /precomputeRagCache: k:/u);
+  });
+
+  it('records max tokens and the named retriever: a resume with others is refused in one line, force starts over; older lines without them resume', async () => {
+    const out = join(await tempDir(), 'rag.jsonl');
+    const generator = fakeChat('gen', () => 'x');
+    const base = { questions: questions.slice(0, 4), retriever: scriptedRetriever(), retrieverName: 'bm25 corpus.jsonl', generator, out, dataSource: 'nq', maxTokens: 8 };
+    await precomputeRagCache(base);
+    const first = ragCacheEntrySchema.parse(JSON.parse((await readFile(out, 'utf8')).split('\n')[0] ?? ''));
+    assert.deepEqual([first.maxTokens, first.retriever], [8, 'bm25 corpus.jsonl']);
+    const refused = await precomputeRagCache({ ...base, maxTokens: undefined, retrieverName: 'http://other:3000', judge: fakeChat('judge', () => 'No.') }).then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof InputError, String(refused));
+    assert.match(refused.message, /rag\.jsonl holds a RAG cache made with other settings \(judge: null → "judge"; maxTokens: 8 → null; retriever: "bm25 corpus\.jsonl" → "http:\/\/other:3000"\); run again with --force to start over/u);
+    // A caller that does not name its retriever is not refused for it.
+    assert.equal((await precomputeRagCache({ ...base, retrieverName: undefined, questions })).written, 6);
+    const forced = await precomputeRagCache({ ...base, questions: questions.slice(0, 2), k: 2, force: true });
+    assert.deepEqual([forced.written, forced.resumed], [2, 0]);
+    assert.equal((await readFile(out, 'utf8')).trimEnd().split('\n').length, 2, 'force started the file over');
+    // A file from before max tokens and the retriever were recorded resumes with any of them.
+    const old = (await readFile(out, 'utf8')).trimEnd().split('\n').map((l) => {
+      const { maxTokens: _m, retriever: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    await writeFile(out, `${old.join('\n')}\n`);
+    assert.deepEqual((await precomputeRagCache({ ...base, k: 2, maxTokens: 99, questions: questions.slice(0, 3) })).written, 1);
   });
 
   it('RagCache.load skips a torn last line without touching the file (a precompute may be appending)', async () => {

@@ -1,16 +1,19 @@
 // `s3lab train`: the paper preset prints the released configuration; the lab preset runs the whole
-// pipeline (here at its smallest: one RL step, a handful of questions) and a second run in the same
-// directory resumes instead of redoing anything.
+// pipeline (here at its smallest: two RL steps, a handful of questions), a second run in the same
+// directory resumes instead of redoing anything, and a run killed with -9 after step 1 ends, when run
+// again, with the files of the uninterrupted one.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), ...args], { cwd: root, encoding: 'utf8' });
+const cli = ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts')];
+const s3lab = (...args: string[]) => spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8' });
 
 describe('s3lab train', () => {
   const dirs: string[] = [];
@@ -49,22 +52,22 @@ describe('s3lab train', () => {
     assert.deepEqual([config.reward, config.preset, config.initialDocs, config.selection], ['em', '5-3-4', 0, false]);
   });
 
-  test('--preset lab trains, evaluates and reports; a second run resumes from the directory', async () => {
+  test('--preset lab trains, evaluates and reports; a second run resumes from the directory; killed with -9 mid-RL, a rerun ends with the same files', async () => {
     const out = await mkdtemp(join(tmpdir(), 's3lab-train-'));
     dirs.push(out);
-    const args = ['train', '--preset', 'lab', '--out', out, '--steps', '1', '--batch-size', '1', '--train-questions', '4', '--eval-questions', '3'];
-    const first = s3lab(...args);
+    const args = (dir: string) => ['train', '--preset', 'lab', '--out', dir, '--steps', '2', '--batch-size', '1', '--train-questions', '4', '--eval-questions', '3'];
+    const first = s3lab(...args(out));
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /GRPO step 1\/1: reward/u);
+    assert.match(first.stdout, /GRPO step 2\/2: reward/u);
     assert.match(first.stdout, /naive RAG/u);
     assert.match(first.stdout, /RL − SFT GBR: -?\d/u);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { config: { algorithm: string; samplesPerQuestion: number }; rl: { rollouts: number }[]; evaluation: { questions: number } };
     assert.deepEqual([report.config.algorithm, report.config.samplesPerQuestion], ['grpo', 4]);
-    assert.equal(report.rl.length, 1);
+    assert.equal(report.rl.length, 2);
     assert.equal(report.rl[0]?.rollouts, 4);
     assert.equal(report.evaluation.questions, 3);
     const metrics = (await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n');
-    assert.equal(metrics.length, 1);
+    assert.equal(metrics.length, 2);
     // The SFT searcher was evaluated in one worker thread, the RL searcher in two, each share in its own
     // directory, in the records format of s3lab eval (method s3, GBR against the RAG cache).
     const records = async (dir: string): Promise<{ id: string; method: string; gbr?: number }[]> => (await readFile(join(out, 'eval', dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; method: string; gbr?: number });
@@ -72,23 +75,58 @@ describe('s3lab train', () => {
     assert.deepEqual(sft.map((r) => r.id), ['test_0', 'test_1', 'test_2']);
     assert.ok(sft.every((r) => r.method === 's3' && typeof r.gbr === 'number'), JSON.stringify(sft));
     assert.deepEqual([...(await records('rl/part1')), ...(await records('rl/part2'))].map((r) => r.id), ['test_0', 'test_1', 'test_2']);
-    const again = s3lab(...args);
+    const again = s3lab(...args(out));
     assert.equal(again.status, 0, again.stderr);
-    assert.doesNotMatch(again.stdout, /GRPO step 1\/1/u, 'the finished step was redone');
-    assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
+    assert.doesNotMatch(again.stdout, /GRPO step \d\/2/u, 'a finished step was redone');
+    assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 2);
 
-    // Killed after step 1's lines were appended but before its checkpoint: the resumed run redoes the
-    // step and its lines replace the first attempt's instead of doubling them.
-    await rm(join(out, 'checkpoints', 'step-000001'), { recursive: true });
-    const redone = s3lab(...args);
-    assert.equal(redone.status, 0, redone.stderr);
-    assert.match(redone.stdout, /GRPO step 1\/1/u);
-    assert.equal((await readFile(join(out, 'rl-metrics.jsonl'), 'utf8')).trim().split('\n').length, 1);
-    assert.equal((await readFile(join(out, 'rollouts.jsonl'), 'utf8')).trim().split('\n').length, 4);
+    // The same run killed with -9 once step 1's checkpoint is saved (its progress line comes after it).
+    const killed = await mkdtemp(join(tmpdir(), 's3lab-train-killed-'));
+    dirs.push(killed);
+    const child = spawn(process.execPath, [...cli, ...args(killed)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (/GRPO step 1\/2/u.test(line)) child.kill('SIGKILL');
+      });
+      child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error('the run ended before step 1 was done'))));
+    });
+    // As if it had died after appending step 2's lines but before its checkpoint: the rerun cuts them back.
+    const stepOne = JSON.parse((await readFile(join(killed, 'rl-metrics.jsonl'), 'utf8')).trim()) as Record<string, unknown>;
+    await appendFile(join(killed, 'rl-metrics.jsonl'), `${JSON.stringify({ ...stepOne, step: 2 })}\n`);
+    await appendFile(join(killed, 'rollouts.jsonl'), `${JSON.stringify({ step: 2, questionId: 'lost' })}\n`);
+    const resumed = s3lab(...args(killed));
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.doesNotMatch(resumed.stdout, /GRPO step 1\/2/u, 'step 1 was redone');
+    assert.match(resumed.stdout, /GRPO step 2\/2/u);
+    // Deterministic files, byte for byte: weights and optimizer states, rollouts, evaluation records; the
+    // metrics and report but for their timings (and the checkpoints' savedAt); the RAG cache's lines (appended by concurrent batches).
+    const same = async (file: string, normalize: (text: string) => unknown = (text) => text): Promise<void> => {
+      assert.deepEqual(normalize(await readFile(join(killed, file), 'utf8')), normalize(await readFile(join(out, file), 'utf8')), file);
+    };
+    const sameBytes = async (file: string): Promise<void> => assert.ok((await readFile(join(killed, file))).equals(await readFile(join(out, file))), file);
+    for (const step of ['step-000001', 'step-000002']) {
+      for (const file of ['config.json', 'model.safetensors', 'actor_optimizer.safetensors', 'critic_optimizer.safetensors']) await sameBytes(join('checkpoints', step, file));
+    }
+    await sameBytes('searcher/model.safetensors');
+    await same('rollouts.jsonl');
+    for (const part of ['sft', 'rl/part1', 'rl/part2']) await same(join('eval', part, 'records.jsonl'));
+    await same('rl-metrics.jsonl', (t) => t.trim().split('\n').map((l) => ({ ...JSON.parse(l) as object, seconds: undefined })));
+    await same('rag-cache.jsonl', (t) => t.split('\n').sort());
+    const untimed = (t: string): unknown => ({ ...JSON.parse(t) as object, seconds: undefined, rl: (JSON.parse(t) as { rl: object[] }).rl.map((m) => ({ ...m, seconds: undefined })) });
+    await same('report.json', untimed);
+    // The report counts the killed process's step too.
+    const resumedReport = JSON.parse(await readFile(join(killed, 'report.json'), 'utf8')) as { rl: { seconds: { total: number } }[]; seconds: { rl: number } };
+    assert.ok(resumedReport.seconds.rl >= resumedReport.rl.reduce((sum, m) => sum + m.seconds.total, 0), JSON.stringify(resumedReport.seconds));
 
-    const other = s3lab('train', '--preset', 'lab', '--out', out, '--steps', '2', '--train-questions', '5');
+    const other = s3lab('train', '--preset', 'lab', '--out', killed, '--steps', '3', '--train-questions', '5');
     assert.equal(other.status, 2, other.stderr);
-    assert.match(other.stderr, /^s3lab: .* holds a run with other settings \(steps: 1 → 2; batchSize: 1 → 8; evalQuestions: 3 → 300; trainQuestions: 4 → 5\); give another --out/u);
+    assert.match(other.stderr, /^s3lab: .* holds a lab run made with other settings \(config\.steps: 2 → 3; config\.batchSize: 1 → 8; evalQuestions: 3 → 300; trainQuestions: 4 → 5\); run again with --force to start over, or give another --out/u);
+    // --force starts over: what the run wrote is gone before anything else happens (here a retriever that does not exist stops it).
+    await writeFile(join(killed, 'notes.txt'), 'mine');
+    const forced = s3lab('train', '--preset', 'lab', '--out', killed, '--steps', '3', '--force', '--retriever', join(killed, 'missing'));
+    assert.equal(forced.status, 2, forced.stderr);
+    assert.deepEqual((await readdir(killed)).sort(), ['notes.txt', 'run.json']);
+    assert.match(await readFile(join(killed, 'run.json'), 'utf8'), /"steps": 3/u);
   });
 
   test('a --retriever that is no corpus, index or URL is one line and exit 2', async () => {

@@ -126,7 +126,7 @@ console.log('finished');
       yield [{ id: 'someone-else', vector: vectors.subarray(0, D) }];
     }
     await assert.rejects(buildDenseIndex(other(), { directory, dimension: D, encoder: 'toy' }), /row 0 has id "someone-else", but the checkpoint has "p0" there/u);
-    await assert.rejects(buildDenseIndex(batches(), { directory, dimension: D, encoder: 'another' }), /checkpoint of a different build \(encoder: "toy" ≠ "another"\)/u);
+    await assert.rejects(buildDenseIndex(batches(), { directory, dimension: D, encoder: 'another' }), /holds the checkpoint of a dense index build made with other settings \(encoder: "toy" → "another"\); run again with --force/u);
     async function* short(): AsyncGenerator<DenseBatch> {
       yield* batches(1);
     }
@@ -143,7 +143,30 @@ console.log('finished');
     const index = await buildDenseIndex(untouched(), { directory, dimension: D, encoder: 'toy' });
     assert.equal(index.size, N);
     assert.equal(consumed, false);
-    await assert.rejects(buildDenseIndex(batches(), { directory, dimension: D, encoder: 'toy', factory: 'HNSW8' }), /already holds a dense index built differently \(factory: "Flat" ≠ "HNSW8"\)/u);
+    await assert.rejects(buildDenseIndex(batches(), { directory, dimension: D, encoder: 'toy', factory: 'HNSW8' }), /holds a dense index made with other settings \(factory: "Flat" → "HNSW8"\)/u);
+  });
+
+  test('settings (what else made the vectors) are recorded: a resume or a finished index with others is refused, force starts over', async () => {
+    const directory = join(dir.path, 'settings');
+    const made = { directory, dimension: D, encoder: 'toy', settings: { corpus: 'a.jsonl', maxLength: 256 } };
+    await assert.rejects(buildDenseIndex(batches(2), made), /simulated crash/u);
+    await assert.rejects(buildDenseIndex(batches(), { ...made, settings: { corpus: 'a.jsonl', maxLength: 128 } }), /holds the checkpoint of a dense index build made with other settings \(settings\.maxLength: 256 → 128\)/u);
+    await buildDenseIndex(batches(), made);
+    const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as { settings?: unknown };
+    assert.deepEqual(manifest.settings, made.settings);
+    const other = { ...made, settings: { corpus: 'b.jsonl', maxLength: 256 } };
+    await assert.rejects(buildDenseIndex(batches(), other), /holds a dense index made with other settings \(settings\.corpus: "a\.jsonl" → "b\.jsonl"\)/u);
+    // Without settings (a caller that names none) the recorded ones are not compared.
+    assert.equal((await buildDenseIndex(batches(), { directory, dimension: D, encoder: 'toy' })).size, N);
+    await writeFile(join(directory, 'README'), 'not the build\'s');
+    const progress: DenseBuildProgress[] = [];
+    await assert.rejects(buildDenseIndex(batches(4), { ...other, force: true, onProgress: (p) => progress.push(p) }), /simulated crash/u);
+    assert.equal(progress[0]?.resumedFrom, 0, 'force started over');
+    await assert.rejects(access(join(directory, 'manifest.json')), 'the finished index was removed');
+    await buildDenseIndex(batches(), other);
+    const files = await filesOf(directory);
+    assert.equal(files.README?.toString(), 'not the build\'s', 'force removes only what a build writes');
+    assert.deepEqual([files['index.faiss'], files['ids.txt']], [reference['index.faiss'], reference['ids.txt']]);
   });
 
   test('a bad batch (NaN, wrong dimension) stops the build with a clear error and keeps the batches before it', async () => {

@@ -6,6 +6,8 @@
  * cache when one is given, else from this run's `naive-rag` records (which then run first).
  * Per-question records go to `out/records.jsonl` as they finish (append-only, flushed, resumed
  * after a kill: finished (method, id) pairs are skipped), then `out/summary.json` is written.
+ * `out/run.json` records the settings the records are made with (models, k, …); a resume with others
+ * is refused (`force` starts over), while one with more methods or questions adds their records.
  *
  * @example
  * ```ts
@@ -27,6 +29,8 @@ import type { Trajectory } from '../agent/trajectory.js';
 import { LAB_DATA_SOURCE, PAPER_SCALE } from '../config/index.js';
 import { writeFileAtomically, writeAll } from '../core/atomic-file.js';
 import { openResumableJsonl } from '../core/resumable-jsonl.js';
+import { openRunRecord, type RunSettings } from '../core/run-settings.js';
+import { InputError } from '../core/input-error.js';
 import { validateOptions } from '../core/validate.js';
 import { normalizeQuestion, type QaRecord } from '../data/formats/qa.js';
 import { mapConcurrent } from '../llm/concurrency.js';
@@ -40,6 +44,8 @@ import { evalRecordSchema, summarizeRecords, type EvalRecord, type GbrSource, ty
 
 export const RECORDS_FILE = 'records.jsonl';
 export const SUMMARY_FILE = 'summary.json';
+/** What an evaluation directory's records were made with (see {@link evaluationSettings}). */
+export const RUN_RECORD_FILE = 'run.json';
 
 export interface RunEvaluationOptions {
   /** Method names (looked up in the registry: `getMethod`) or method objects. */
@@ -77,6 +83,13 @@ export interface RunEvaluationOptions {
   dataSource?: string;
   /** Extra facts recorded in `summary.json` (data file, index, …). */
   describe?: Record<string, unknown>;
+  /**
+   * What else makes the records, beyond what the models' names and the options here say (e.g. the
+   * sources of the models and the index): recorded in `out/run.json`, and a resume with others is refused.
+   */
+  settings?: RunSettings;
+  /** Start over: delete the records and summary in `out` (an evaluation with other settings there is refused otherwise). */
+  force?: boolean;
   onProgress?: (method: string, done: number, total: number) => void;
 }
 
@@ -140,7 +153,20 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
     ids.add(q.id);
   }
 
+  // Records made with other settings (another generator, methods or questions) must not be resumed into this run.
+  await openRunRecord({
+    file: join(settings.out, RUN_RECORD_FILE), settings: evaluationSettings(options, settings), what: 'an evaluation',
+    force: options.force === true, outputs: [RECORDS_FILE, SUMMARY_FILE].map((name) => join(settings.out, name)),
+  });
   const file = await openResumableJsonl(join(settings.out, RECORDS_FILE), evalRecordSchema);
+  // Another data set's questions can have the same ids (test_0, …): its records must not be taken as this run's.
+  const byId = new Map(questions.map((q) => [q.id, q.question]));
+  for (const record of file.records) {
+    const question = byId.get(record.id);
+    if (question !== undefined && question !== record.question) {
+      throw new InputError(`${file.path} holds question id ${record.id} as ${JSON.stringify(record.question)}, not ${JSON.stringify(question)}: its records were made for other questions; run again with --force to start over, or give another --out`);
+    }
+  }
   const key = (method: string, id: string): string => `${method}\u0000${id}`;
   const done = new Map<string, EvalRecord>(file.records.map((r) => [key(r.method, r.id), r]));
   const env: MethodEnv = {
@@ -192,6 +218,29 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
   };
   await writeFileAtomically(join(settings.out, SUMMARY_FILE), (handle) => writeAll(handle, Buffer.from(`${JSON.stringify(summary, null, 2)}\n`)));
   return { summary, records };
+}
+
+/**
+ * Every setting that changes how a record is made: the models by name, retrieval and generation
+ * settings, and the caller's `settings` (their sources). Not the methods or questions: each record
+ * is one (method, question), and the summary covers exactly the run's own, so a resume may add
+ * either (a question id must keep its question: see the check in `runEvaluation`). Not the GBR
+ * baseline: the summary recomputes GBR against this run's. Batch size and concurrency change only
+ * the order records are written in.
+ */
+function evaluationSettings(options: RunEvaluationOptions, settings: z.output<typeof optionsSchema>): RunSettings {
+  return {
+    generator: options.generator.name,
+    judge: options.judge?.name ?? null,
+    searcher: options.searcher?.name ?? null,
+    preset: options.preset,
+    retrieverKind: options.retrieverKind,
+    sampling: options.sampling,
+    k: settings.k,
+    maxTokens: settings.maxTokens,
+    keepContext: options.keepContext !== false,
+    ...options.settings,
+  };
 }
 
 /** One batch of one method: its trajectories, the generator's answers and their scores, as records. */

@@ -15,10 +15,11 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LAB_DATA_SOURCE, LAB_PATHS, LAB_RUN_QUESTIONS, LAB_SCALE } from '../config/index.js';
+import { InputError } from '../core/input-error.js';
 import { isUrl } from '../core/is-url.js';
 import { readQa, type QaRecord } from '../data/formats/qa.js';
 import { appendJsonl, writeJsonl } from '../core/jsonl-write.js';
-import { InputError } from '../core/input-error.js';
+import { openRunRecord } from '../core/run-settings.js';
 import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 import { loadCausalLM, createCausalLM, type TransformerLM } from '../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer/index.js';
@@ -84,9 +85,16 @@ export interface LabRunOptions {
    * per core but this thread's) and the evaluation's workers. `s3lab sweep --jobs N` gives each run its share.
    */
   threads?: number;
+  /** Start over: delete what an earlier run wrote in `out` (a run with other settings there is refused otherwise). */
+  force?: boolean;
   /** Progress lines (phase, step, metrics). */
   onProgress?: (event: LabRunEvent) => void;
 }
+
+/** The record of what a run directory's run was started with (its RL configuration and {@link LabRunSettings}). */
+const RUN_RECORD = 'run.json';
+/** What a lab run writes in its directory: `force` removes these and nothing else. */
+const LAB_RUN_OUTPUTS = ['sft', 'checkpoints', 'searcher', 'eval', 'generator-cache', 'rag-cache.jsonl', 'rl-metrics.jsonl', 'rollouts.jsonl', 'report.json'];
 
 /** What a lab run was given besides its RL configuration, as `run.json` and `report.json` record it. */
 export interface LabRunSettings {
@@ -162,15 +170,12 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   const out = options.out;
   const threads = options.threads ?? availableParallelism();
   const say = (message: string): void => options.onProgress?.({ phase: 'setup', message });
+  if (warmStart !== 'train') await requireWarmStart(warmStart);
   await mkdir(out, { recursive: true });
   // One directory, one run: resuming with other settings would mix two runs' checkpoints and records.
+  // The cores (`threads`) are left out: they change only the order of a gradient sum (rounding), and a run may resume on another machine.
   const settings: LabRunSettings = { world, retriever: retrieverSource, generator: generatorDir, ...(options.generatorModel ? { generatorModel: options.generatorModel } : {}), tokenizer: tokenizerDir, warmStart, sft: options.sft ?? {}, evalQuestions, trainQuestions };
-  const previous = await readFile(join(out, 'run.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>, () => undefined);
-  if (previous) {
-    const differing = settingDifferences(previous, { config, ...settings });
-    if (differing.length > 0) throw new InputError(`${out} holds a run with other settings (${differing.join('; ')}); give another --out, or delete it to start again`);
-  }
-  await writeFile(join(out, 'run.json'), `${JSON.stringify({ config, ...settings }, null, 2)}\n`);
+  await openRunRecord({ file: join(out, RUN_RECORD), settings: { config, ...settings }, what: 'a lab run', force: options.force === true, outputs: LAB_RUN_OUTPUTS.map((name) => join(out, name)) });
 
   // --- setup: world, retriever, tokenizer, generator, RAG cache ---
   const opened = await openRetrieverSource(retrieverSource, 'retriever');
@@ -262,9 +267,14 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   }
 }
 
+/** A warm start directory must hold a searcher's weights; checked before the setup's minutes of work. */
+async function requireWarmStart(from: string): Promise<void> {
+  if (!(await exists(join(from, 'model.safetensors')))) throw new InputError(`warm start ${from}: no model.safetensors there (give a searcher directory, or 'train' to run the SFT here)`);
+}
+
 /** Uses a trained warm start: its weights become sft/ (the reference policy and RL's start). */
 async function copyWarmStart(from: string, dir: string): Promise<LabRunReport['sft']> {
-  if (!(await exists(join(from, 'model.safetensors')))) throw new Error(`warm start ${from}: no model.safetensors there (give a searcher directory, or 'train' to run the SFT here)`);
+  await requireWarmStart(from);
   await mkdir(dir, { recursive: true });
   for (const file of ['config.json', 'model.safetensors']) await copyFile(join(from, file), join(dir, file));
   const training = await readFile(join(from, 'training.json'), 'utf8').then((text) => JSON.parse(text) as { steps?: number; examples?: number; seconds?: number; curve?: { loss: number }[] }, () => ({} as { steps?: number; examples?: number; seconds?: number; curve?: { loss: number }[] }));
@@ -348,19 +358,6 @@ async function truncateToStep<T extends { step: number }>(file: string, step: nu
   if (kept.length === 0) await rm(file, { force: true });
   else if (kept.length < lines.length) await writeJsonl(file, kept);
   return kept;
-}
-
-/**
- * The settings in which a run directory's `run.json` differs from this run's, as `name: was → now`
- * (the RL configuration's fields by name).
- */
-function settingDifferences(previous: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  const flat = (o: Record<string, unknown>): Map<string, string> => new Map(Object.entries(o).flatMap(([k, v]) => (k === 'config' && v && typeof v === 'object'
-    ? Object.entries(v as Record<string, unknown>).map(([ck, cv]) => [ck, JSON.stringify(cv)] as [string, string])
-    : [[k, JSON.stringify(v)] as [string, string]])));
-  const a = flat(previous);
-  const b = flat(now);
-  return [...new Set([...a.keys(), ...b.keys()])].flatMap((key) => (a.get(key) === b.get(key) ? [] : [`${key}: ${a.get(key) ?? 'unset'} → ${b.get(key) ?? 'unset'}`]));
 }
 
 /** One line per rollout: what the searcher did and what it earned (tokens left out). */

@@ -1,7 +1,8 @@
 /**
  * `s3lab sweep`: a grid of lab runs, each in its own directory and process, then one table.
  *
- *   out/grid.json              the expanded grid (every run's key and factors)
+ *   out/grid.json              the grid, and its expansion (every run's key and factors); a rerun
+ *                              with another grid is refused (`force` starts over)
  *   out/runs/<key>/            a lab run (`s3lab train --preset lab`'s layout) and its train.log
  *   out/transfer/<world>/      the transfer world, its RAG cache and evaluations (with `transfer`)
  *   out/summary.json, .csv     per run: GenAcc by type, GBR, documents, searches, time, and the
@@ -17,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { moduleProcessArgs } from '../core/module-process.js';
+import { openRunRecord } from '../core/run-settings.js';
 import type { EvalRecord } from '../eval/summary.js';
 import type { LabRunReport } from './lab-run.js';
 import { labRunConfig } from './lab-run-factors.js';
@@ -33,6 +35,8 @@ export interface SweepOptions {
   jobs?: number;
   /** Cores to share between the runs (default: every core). */
   threads?: number;
+  /** Start over: delete the runs, transfer and summary an earlier sweep wrote in `out` (a sweep of another grid there is refused otherwise). */
+  force?: boolean;
   /** Progress: a line when a run starts, each of its progress lines (prefixed by its key), a line when it ends. */
   onLine?: (line: string) => void;
 }
@@ -59,8 +63,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const cores = options.threads ?? availableParallelism();
   const threads = Math.max(1, Math.floor(cores / jobs));
   const runsDir = join(options.out, 'runs');
+  // One directory, one grid: the base run is every run's baseline, and a run's directory is named by its changes to it.
+  // The cores (`jobs`, `threads`) are left out, as a lab run leaves them out.
+  await openRunRecord({
+    file: join(options.out, 'grid.json'), settings: { grid: options.grid }, derived: { runs }, what: 'a sweep', force: options.force === true,
+    outputs: ['runs', 'transfer', 'summary.json', 'summary.csv'].map((name) => join(options.out, name)),
+  });
   await mkdir(runsDir, { recursive: true });
-  await writeFile(join(options.out, 'grid.json'), `${JSON.stringify({ grid: options.grid, runs }, null, 2)}\n`);
 
   const failures = new Map<string, string>();
   const queue = runs.map((run, i) => ({ run, i }));

@@ -16,6 +16,7 @@
  * cache.get('lab', questions[0]!.question)?.score; // 0 or 1
  * ```
  */
+import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { PAPER_SCALE } from '../config/index.js';
 import type { QaRecord } from '../data/formats/qa.js';
@@ -27,6 +28,7 @@ import { naiveRagContext, type RagContextFormat } from './naive-rag.js';
 import { scoreContexts, type ScoredContext } from './score.js';
 import { openResumableJsonl, readFinishedJsonl } from '../core/resumable-jsonl.js';
 import { validateOptions } from '../core/validate.js';
+import { otherSettingsError, settingDifferences } from '../core/run-settings.js';
 
 /** One line of the cache file. */
 export const ragCacheEntrySchema = z.object({
@@ -48,6 +50,10 @@ export const ragCacheEntrySchema = z.object({
   contextFormat: z.enum(['original', 'generator']),
   generator: z.string(),
   judge: z.string().nullable(),
+  /** Most tokens per answer (null: the backend's default); absent in files from before it was recorded. */
+  maxTokens: z.number().int().min(1).nullable().optional(),
+  /** The retriever, as the caller names it (`retrieverName`); absent when it was not named. */
+  retriever: z.string().optional(),
 });
 export type RagCacheEntry = z.output<typeof ragCacheEntrySchema>;
 
@@ -108,6 +114,8 @@ export interface PrecomputeRagCacheOptions {
   /** The questions (FlashRAG shape); their `id`s identify finished items on resume. */
   questions: readonly Pick<QaRecord, 'id' | 'question' | 'golden_answers'>[];
   retriever: Retriever;
+  /** Names the retriever in each line (e.g. the `--retriever` source), so a resume with another one is refused. */
+  retrieverName?: string;
   generator: ChatModel;
   /** The GenAcc judge (the original uses the generator's server); omitted = span match only. */
   judge?: ChatModel;
@@ -124,6 +132,8 @@ export interface PrecomputeRagCacheOptions {
   batchSize?: number;
   /** Batches in flight at once (default 2). */
   concurrency?: number;
+  /** Start over: delete `out` first (lines made with other settings there are refused otherwise). */
+  force?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -148,17 +158,21 @@ const optionsSchema = z.object({
 /**
  * Fills the RAG cache for `questions`, skipping those already in `out`: per batch, naive-RAG
  * retrieval, the generator's answers, GenAcc (judge only for span-match failures), then one line
- * per question appended and flushed. Throws if `out` holds lines made with other settings (k,
- * context format, generator, judge), which would mix two baselines in one file.
+ * per question appended and flushed. Throws an `InputError` naming the differences if `out` holds
+ * lines made with other settings (k, context format, generator, judge, max tokens, retriever when
+ * named), which would mix two baselines in one file; `force` starts the file over.
  */
 export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Promise<PrecomputeRagCacheResult> {
   const settings = validateOptions(optionsSchema, { dataSource: options.dataSource, k: options.k ?? PAPER_SCALE.naiveRagK, batchSize: options.batchSize ?? 16, concurrency: options.concurrency ?? 2, maxTokens: options.maxTokens }, 'precomputeRagCache');
   const contextFormat = options.contextFormat ?? 'original';
   const judgeName = options.judge?.name ?? null;
+  if (options.force) await rm(options.out, { force: true });
   const file = await openResumableJsonl(options.out, ragCacheEntrySchema);
-  for (const [line, entry] of file.records.entries()) {
-    const differs = entry.k !== settings.k ? `k ${entry.k}` : entry.contextFormat !== contextFormat ? `context format ${entry.contextFormat}` : entry.generator !== options.generator.name ? `generator ${entry.generator}` : entry.judge !== judgeName ? `judge ${entry.judge}` : undefined;
-    if (differs) throw new Error(`${options.out}:${line + 1}: made with ${differs}, not k ${settings.k}, context format ${contextFormat}, generator ${options.generator.name}, judge ${judgeName}; use another file`);
+  const made = { k: settings.k, contextFormat, generator: options.generator.name, judge: judgeName, maxTokens: settings.maxTokens ?? null, ...(options.retrieverName === undefined ? {} : { retriever: options.retrieverName }) };
+  for (const entry of file.records) {
+    // A setting a line (or this call) does not record is unknown, not different: older files lack some.
+    const differences = settingDifferences(pick(entry, made), pick(made, entry));
+    if (differences.length > 0) throw otherSettingsError(options.out, 'a RAG cache', differences);
   }
   const done = new Map(file.records.map((entry) => [entry.id, entry.question]));
   const seen = new Set<string>();
@@ -200,6 +214,8 @@ export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Pr
         contextFormat,
         generator: options.generator.name,
         judge: judgeName,
+        maxTokens: made.maxTokens,
+        ...(made.retriever === undefined ? {} : { retriever: made.retriever }),
       };
     });
     await file.append(entries);
@@ -207,4 +223,9 @@ export async function precomputeRagCache(options: PrecomputeRagCacheOptions): Pr
     options.onProgress?.(finished, total);
   });
   return { written: todo.length, resumed: total - todo.length, total, tail: file.tail };
+}
+
+/** The fields of `from` that `names` also has (both must record a setting for it to be compared). */
+function pick(from: Record<string, unknown>, names: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(names).filter((name) => name in from && from[name] !== undefined).map((name) => [name, from[name]]));
 }

@@ -39,6 +39,7 @@ const EvalOptions = z.object({
   concurrency: z.coerce.number().int().min(1).max(256),
   ragCache: z.string().min(1).optional(),
   dataSource: z.string().min(1),
+  force: z.boolean().optional(),
 });
 
 /** Where the GBR column's baseline came from, for the closing line. */
@@ -72,6 +73,7 @@ export function registerEval(program: Command): void {
     .option('--data-source <name>', 'the questions\' section in --rag-cache', LAB_DATA_SOURCE)
     .option('--batch-size <n>', 'questions per generator call', '16')
     .option('--concurrency <n>', 'batches in flight', '2')
+    .option('--force', 'start over: delete the records of an earlier evaluation in --out (one with other settings there is refused otherwise)')
     .addHelpText('after', [
       '',
       'GBR (Gain Beyond RAG) per method and question type = GenAcc − the naive-RAG GenAcc of the same questions,',
@@ -140,6 +142,9 @@ export function registerEval(program: Command): void {
           maxTokens: options.maxTokens, batchSize: options.batchSize, concurrency: options.concurrency,
           ragCache, dataSource: options.dataSource,
           describe: { data: options.data, index: opened?.name ?? null, ...(options.ragCache ? { ragCache: options.ragCache } : {}) },
+          // The sources as given: a local model's name is only its directory's last part.
+          settings: { index: opened?.name ?? null, generatorSource: options.generator, judgeSource: judgeTarget, searcherSource: options.searcher ?? null, model: options.model ?? null },
+          ...(options.force ? { force: true } : {}),
           onProgress: (method, done, total) => {
             const bar = progress.get(method) ?? progressCallback(`evaluating ${method}`);
             progress.set(method, bar);

@@ -10,6 +10,7 @@ import { buildBm25Index } from '../../retrieval/bm25/index.js';
 import { buildDenseIndex, encodePassages } from '../../retrieval/dense/index.js';
 import { writeRetrieverDescription } from '../../retrieval/open-index.js';
 import { buildLabDenseIndex, checkLabDenseIndex } from '../../pipelines/lab-dense-index.js';
+import { loadModelOption } from '../model-option.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -29,6 +30,7 @@ const DenseOptions = z.object({
   batchSize: z.coerce.number().int().min(1).max(65_536),
   maxLength: z.coerce.number().int().min(8).max(8192),
   prefixes: z.boolean(),
+  force: z.boolean().optional(),
 });
 
 const LabDenseOptions = z.object({
@@ -71,10 +73,11 @@ export function registerIndexCommands(program: Command): void {
     .option('--batch-size <n>', 'passages per encoder call and per checkpoint', '256')
     .option('--max-length <n>', 'tokens per text, special tokens included', '256')
     .option('--no-prefixes', 'do not add e5\'s "query: " / "passage: " prefixes')
+    .option('--force', 'start over: delete the index or the interrupted build in --out (one built with other settings is refused otherwise)')
     .addHelpText('after', '\nExample:\n  s3lab index dense --corpus datasets/lab/corpus.jsonl --encoder datasets/models/lab-e5-small --out indexes/lab-dense')
     .action(async (raw: unknown) => {
       const options = parseOptions(DenseOptions, raw);
-      const encoder = await loadEncoder(options.encoder, { maxLength: options.maxLength });
+      const encoder = await loadModelOption('--encoder', options.encoder, (dir) => loadEncoder(dir, { maxLength: options.maxLength }));
       try {
         const total = await countLines(options.corpus); // a progress total; blank lines would be reported by the reader
         const progress = progressCallback(`encoding ${options.corpus}`);
@@ -82,7 +85,10 @@ export function registerIndexCommands(program: Command): void {
         const source = encodePassages(readCorpus(options.corpus), (texts) => encoder.encode(texts), { dimension: encoder.dimension, batchSize: options.batchSize, prefix: passagePrefix });
         const built = await buildDenseIndex(source, {
           directory: options.out, dimension: encoder.dimension, factory: options.factory, encoder: resolve(options.encoder), total,
-          onProgress: (p) => progress(p.done, total), open: false,
+          onProgress: (p) => progress(p.done, total), open: false, force: options.force === true,
+          // What else makes the vectors. Not the batch size: the mask hides padding, so a passage's vector is the same
+          // bits in any batch (measured on the lab encoder), and a resume may take smaller batches.
+          settings: { corpus: resolve(options.corpus), maxLength: options.maxLength, passagePrefix },
         });
         progress.finish();
         await writeRetrieverDescription(options.out, {

@@ -21,6 +21,7 @@ const SweepOptions = z.object({
   jobs: z.coerce.number().int().min(1).default(1),
   threads: z.coerce.number().int().min(1).optional(),
   list: z.boolean().optional(),
+  force: z.boolean().optional(),
 });
 
 export function registerSweep(program: Command): void {
@@ -32,6 +33,7 @@ export function registerSweep(program: Command): void {
     .option('--jobs <n>', 'runs at once, each on its share of the cores (default 1)')
     .option('--threads <n>', 'cores to share between the runs (default: every core)')
     .option('--list', 'print the grid\'s runs, their directories and whether each is finished, started or not started; run nothing')
+    .option('--force', 'start over: delete the runs and summary of an earlier sweep in --out (a sweep of another grid there is refused otherwise)')
     .addHelpText('after', `\nFactors: ${LAB_RUN_FACTOR_NAMES.join(', ')} (the s3lab train flags of the same names).\nA run is named by what it changes, e.g. runs/reward=em,search=5-3-4; the base run is runs/base.\n\nExamples:\n  s3lab sweep --grid notebooks/ablations.grid.yaml --out out/ablations\n  s3lab sweep --grid notebooks/ablations.grid.yaml --out out/ablations --list   # what would run, and what is done`)
     .action(async (raw: unknown) => {
       const options = parseOptions(SweepOptions, raw);
@@ -45,7 +47,7 @@ export function registerSweep(program: Command): void {
       const stamp = (): string => `[${Math.round((Date.now() - started) / 1000)}s]`;
       let summary: SweepSummary;
       try {
-        summary = await runSweep({ grid, out: options.out, jobs: options.jobs, ...(options.threads ? { threads: options.threads } : {}), onLine: (line) => console.log(`${stamp()} ${line}`) });
+        summary = await runSweep({ grid, out: options.out, jobs: options.jobs, ...(options.threads ? { threads: options.threads } : {}), ...(options.force ? { force: true } : {}), onLine: (line) => console.log(`${stamp()} ${line}`) });
       } catch (error) {
         if (!(error instanceof SweepRunsFailed)) throw error;
         printSummary(error.summary, options.out);

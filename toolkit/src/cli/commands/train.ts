@@ -37,6 +37,7 @@ const TrainOptions = z.object({
   initialDocs: z.coerce.number().pipe(LAB_RUN_FACTORS.initialDocs.schema).optional(),
   selection: z.boolean(),
   threads: z.coerce.number().int().min(1).optional(),
+  force: z.boolean().optional(),
 });
 
 /** The RL preset of `--preset` with `--algorithm`: the scale's own algorithm (lab: GRPO, paper: PPO) when none is given. */
@@ -68,6 +69,7 @@ export function registerTrain(program: Command): void {
     .option('--initial-docs <n>', 'naive-RAG documents in the searcher\'s prompt (lab default 3); 0 begins without any (the paper\'s "begin with search" ablation)')
     .option('--no-selection', 'hand the generator every retrieved document, whatever the searcher selects (the paper\'s selection ablation)')
     .option('--threads <n>', 'cores the lab run uses (default: every core)')
+    .option('--force', 'start over: delete what an earlier run wrote in --out (a run with other settings there is refused otherwise)')
     .addHelpText('after', '\nRL presets (--preset, --algorithm → preset): lab → lab (GRPO, 8 questions × 4 rollouts); lab, ppo → lab-ppo (PPO, 16 questions × 1 rollout);\npaper → paper (PPO, 120 × 1); paper, grpo → paper-grpo (GRPO, 30 × 4). --steps, --batch-size and --seed change only those fields.\n\nExamples:\n  s3lab train --preset lab --out out/train-lab\n  s3lab train --preset lab --algorithm ppo --out out/train-lab-ppo\n  s3lab train --preset lab --reward em --search 5-3-4 --out out/train-em-534   # one ablation (s3lab sweep runs a grid)\n  s3lab train --preset paper          # the verl configuration of the released run')
     .action(async (raw: unknown) => {
       const options = parseOptions(TrainOptions, raw);
@@ -97,6 +99,7 @@ export function registerTrain(program: Command): void {
         ...(options.sftSteps ? { sft: { steps: options.sftSteps } } : {}),
         ...(options.evalQuestions ? { evalQuestions: options.evalQuestions } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.force ? { force: true } : {}),
         onProgress: (event) => {
           const line = labRunProgressLine(event, config.algorithm);
           if (line) console.log(`${stamp()} ${line}`);

@@ -45,6 +45,7 @@ const RagCacheOptions = z.object({
   cache: z.string().min(1).optional(),
   batchSize: z.coerce.number().int().min(1).max(4096),
   concurrency: z.coerce.number().int().min(1).max(256),
+  force: z.boolean().optional(),
 });
 
 const TrainingSetOptions = z.object({
@@ -87,6 +88,7 @@ export function registerTrainingData(program: Command): void {
     .option('--cache <dir>', 'on-disk response cache for generator and judge calls')
     .option('--batch-size <n>', 'questions per retriever/generator call', '16')
     .option('--concurrency <n>', 'batches in flight', '2')
+    .option('--force', 'start over: delete --out first (lines made with another generator, judge, k, --max-tokens or retriever there are refused otherwise)')
     .addHelpText('after', `
 Examples:
   s3lab rag-cache --data datasets/lab/train.jsonl --data-source lab --retriever datasets/lab/corpus.jsonl \\
@@ -101,7 +103,7 @@ Examples:
       try {
         const bar = progressCallback(`RAG cache ${options.dataSource}`);
         const result = await precomputeRagCache({
-          questions, retriever: retriever.retriever, generator: models.generator, judge: models.judge, out: options.out,
+          questions, retriever: retriever.retriever, retrieverName: retriever.name, generator: models.generator, judge: models.judge, out: options.out, force: options.force === true,
           dataSource: options.dataSource, k: options.k, maxTokens: options.maxTokens, batchSize: options.batchSize,
           concurrency: options.concurrency, onProgress: (done, total) => bar(done, total),
         });

@@ -112,6 +112,26 @@ export class ScaledAdam extends tf.AdamOptimizer {
     this.applyFused(grads, scale);
   }
 
+  /**
+   * tfjs's setWeights sets the bias-correction powers to pow(β, t + 1), while its steps multiply them
+   * by β once per step in float32, which rounds differently (β₂ = 0.999 after two steps: 0.99700308
+   * stepped, 0.99700302 by pow), so a restored optimizer would not step as the saved one would have.
+   * The powers are made here as the steps make them (a float32 product is Math.fround of the double one).
+   */
+  override async setWeights(weights: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
+    await super.setWeights(weights);
+    const self = this as unknown as AdamInternals;
+    const stepped = (beta: number): number => {
+      let power = Math.fround(beta);
+      for (let step = 0; step < this.iterations; step++) power = Math.fround(power * Math.fround(beta));
+      return power;
+    };
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(stepped(self.beta1)));
+      self.accBeta2.assign(tf.scalar(stepped(self.beta2)));
+    });
+  }
+
   private applyFused(grads: Record<string, tf.Tensor>, scale: number): void {
     const self = this as unknown as AdamInternals;
     const backend = tf.backend() as unknown as WebGpuBackendLike;

@@ -2,7 +2,8 @@
  * Builds an on-disk BM25 index from a corpus JSONL file, streaming: passages are read one at a
  * time (readCorpus), their text is appended to contents.bin as it arrives, and only the postings
  * columns stay in memory (10 bytes per distinct term of a passage; see builder.ts), so the corpus
- * text is never held. Writes `outDir/contents.bin` and then `outDir/bm25.bin` (format.ts).
+ * text is never held. Writes `outDir/contents.bin` and then `outDir/bm25.bin` (format.ts). A build
+ * does not resume: it starts over, first removing what killed builds left (temporary-files.ts).
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ import { mergeRuns, writeRun } from './external.js';
 import { CONTENTS_FILE, writeIndexFile, writeIndexSections } from './format.js';
 import type { Bm25Data, Bm25Stats } from './index-data.js';
 import { bm25ParametersSchema, type Bm25Index } from './searcher.js';
+import { contentsTemporary, removeAbandonedTemporaries, runsPrefix } from './temporary-files.js';
 
 export const buildBm25OptionsSchema = bm25ParametersSchema.extend({
   corpusPath: z.string().min(1),
@@ -54,11 +56,13 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
   const { corpusPath, outDir, onProgress, progressEvery, memoryBudget, k1, b } = buildBm25OptionsSchema.parse(options);
   const started = performance.now();
   await mkdir(outDir, { recursive: true });
+  // A build killed with -9 left its temporary files here; this one starts from scratch anyway.
+  await removeAbandonedTemporaries(outDir);
   // 10 bytes a posting (term, doc: u32; freq: u16); the term dictionary is small beside them.
   const postingLimit = Math.floor(memoryBudget / 10);
   const builder = new Bm25Builder({ k1, b }, postingLimit);
   const contentsPath = join(outDir, CONTENTS_FILE);
-  const temporary = `${contentsPath}.${process.pid}.tmp`;
+  const temporary = contentsTemporary(outDir);
   const out = createWriteStream(temporary);
   const offsets = new Growable(Float64Array, 1 << 12);
   offsets.push(0);
@@ -68,7 +72,7 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
   let workDir: string | undefined;
   /** Writes the builder's postings as the next sorted run. */
   const spill = async (): Promise<void> => {
-    workDir ??= await mkdtemp(join(outDir, '.runs-'));
+    workDir ??= await mkdtemp(runsPrefix(outDir));
     const run = join(workDir, `run-${runs.length}`);
     await writeRun(run, builder.takeRun());
     runs.push(run);
@@ -140,7 +144,7 @@ export async function buildBm25Index(options: BuildBm25Options): Promise<BuildBm
 export async function saveBm25Index(index: Bm25Index, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const offsets = new Float64Array(index.size + 1);
-  const temporary = join(dir, `${CONTENTS_FILE}.${process.pid}.tmp`);
+  const temporary = contentsTemporary(dir);
   const out = createWriteStream(temporary);
   for (let doc = 0; doc < index.size; doc++) {
     const bytes = Buffer.from(index.contentsOf(doc), 'utf8');

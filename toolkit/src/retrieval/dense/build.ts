@@ -6,10 +6,11 @@
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { otherSettingsError, type RunSettings } from '../../core/run-settings.js';
 import { BuildCheckpoint, PARTIAL_DIR } from './checkpoint.js';
 import { DenseIndex, type DenseIndexOptions } from './dense-index.js';
 import type { ResumePoint } from './encode.js';
-import { configDifferences, IDS_FILE, INDEX_FILE, readManifest, writeManifest, type DenseConfig } from './manifest.js';
+import { configDifferences, IDS_FILE, INDEX_FILE, MANIFEST_FILE, readManifest, writeManifest, type DenseConfig } from './manifest.js';
 import { writeFlatIndexFile } from './flat-file.js';
 import type { VectorIndex } from './flat-scan.js';
 import { encodeIds, idsAreRowNumbers } from './ids-file.js';
@@ -58,6 +59,14 @@ export interface DenseBuildOptions extends DenseIndexOptions {
    * Flat build then never holds its vectors in memory (what `s3lab index dense` does).
    */
   open?: boolean;
+  /**
+   * What else makes the vectors (the corpus, the encoder's maximum length and prefixes, its batch
+   * size): recorded in the checkpoint and the manifest, and a resume or a finished index with other
+   * settings is refused, as one with another encoder or factory is.
+   */
+  settings?: RunSettings;
+  /** Start over: delete the finished index or checkpoint in `directory` first (one built differently is refused otherwise). */
+  force?: boolean;
 }
 
 const buildSchema = z.object({
@@ -92,7 +101,9 @@ export async function buildDenseIndex(source: DenseSource, options: DenseBuildOp
 export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex>;
 export async function buildDenseIndex(source: DenseSource, options: DenseBuildOptions): Promise<VectorIndex | { size: number }> {
   const settings = buildSchema.parse(options);
-  const config: DenseConfig = { dimension: settings.dimension, metric: settings.metric, factory: settings.factory, encoder: settings.encoder };
+  const config: DenseConfig = { dimension: settings.dimension, metric: settings.metric, factory: settings.factory, encoder: settings.encoder, ...(options.settings ? { settings: options.settings } : {}) };
+  // Only what a build writes: the directory may hold other files (retriever.json, a README).
+  if (options.force) for (const name of [PARTIAL_DIR, INDEX_FILE, IDS_FILE, MANIFEST_FILE]) await rm(join(settings.directory, name), { recursive: true, force: true });
   const finished = await openFinished(settings.directory, config, options.open !== false);
   if (finished) return finished;
 
@@ -137,7 +148,7 @@ export async function buildDenseIndex(source: DenseSource, options: DenseBuildOp
     }
     if (untrained && (untrained as PackedBatch[]).length > 0) await trainOn(untrained);
     await checkpoint.commit();
-    await index.save(settings.directory);
+    await index.save(settings.directory, config.settings ? { settings: config.settings } : {});
     await checkpoint.remove();
     return index;
   } catch (error) {
@@ -219,9 +230,7 @@ async function openFinished(directory: string, config: DenseConfig, load: boolea
   const manifest = await readManifest(directory);
   if (!manifest) return undefined;
   const differences = configDifferences(manifest, config);
-  if (differences.length > 0) {
-    throw new Error(`${directory} already holds a dense index built differently (${differences.join('; ')}); delete it or build into another directory`);
-  }
+  if (differences.length > 0) throw otherSettingsError(directory, 'a dense index', differences);
   // A crash between saving the index and deleting the checkpoint leaves both; the index wins.
   await rm(join(directory, PARTIAL_DIR), { recursive: true, force: true });
   return load ? openVectorIndex(directory) : { size: manifest.count };

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { readJsonFile } from '../../core/json-file.js';
 import { DataFormatError } from '../../core/problems.js';
 import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
+import { otherSettingsError } from '../../core/run-settings.js';
 import { encodeIds } from './ids-file.js';
 import { configDifferences, denseConfigSchema, type DenseConfig } from './manifest.js';
 
@@ -70,9 +71,7 @@ export class BuildCheckpoint {
     await mkdir(directory, { recursive: true });
     const state = (await readState(directory)) ?? { format: 's3lab-dense-checkpoint', version: 1, config, count: 0, idsBytes: 0, trained: false } satisfies CheckpointState;
     const differences = configDifferences(state.config, config);
-    if (differences.length > 0) {
-      throw new Error(`${directory} is the checkpoint of a different build (${differences.join('; ')}); delete it to start over, or build with the same settings`);
-    }
+    if (differences.length > 0) throw otherSettingsError(indexDirectory, 'the checkpoint of a dense index build', differences);
     const vectorBytes = state.count * config.dimension * 4;
     const vectors = await openTruncated(join(directory, VECTORS), vectorBytes);
     const idsFile = await openTruncated(join(directory, IDS), state.idsBytes);

@@ -224,7 +224,8 @@ export class DenseIndex {
   }
 
   /**
-   * Saves to `directory`: index.faiss, ids.txt (unless ids are row numbers), then manifest.json.
+   * Saves to `directory`: index.faiss, ids.txt (unless ids are row numbers), then manifest.json
+   * (with `recorded.settings`, what else made the vectors, when given).
    *
    * @example
    * ```ts
@@ -232,17 +233,17 @@ export class DenseIndex {
    * const same = await DenseIndex.load('indexes/lab-e5');
    * ```
    */
-  save(directory: string): Promise<void> {
-    return this.serial(() => this.saveNow(directory));
+  save(directory: string, recorded: Pick<DenseManifest, 'settings'> = {}): Promise<void> {
+    return this.serial(() => this.saveNow(directory, recorded));
   }
 
-  private async saveNow(directory: string): Promise<void> {
+  private async saveNow(directory: string, recorded: Pick<DenseManifest, 'settings'>): Promise<void> {
     await this.faiss.write(join(directory, INDEX_FILE));
     if (this.#ids !== null) {
       const bytes = encodeIds(this.#ids, 0);
       await writeFileAtomically(join(directory, IDS_FILE), (handle) => writeAll(handle, bytes));
     }
-    const manifest: DenseManifest = { format: 's3lab-dense-index', version: 1, ...this.config, count: this.size, idsAreRows: this.#ids === null };
+    const manifest: DenseManifest = { format: 's3lab-dense-index', version: 1, ...this.config, ...recorded, count: this.size, idsAreRows: this.#ids === null };
     await writeManifest(directory, manifest);
   }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../../core/json-file.js';
 import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
+import { settingDifferences, type RunSettings } from '../../core/run-settings.js';
 
 export const INDEX_FILE = 'index.faiss';
 export const IDS_FILE = 'ids.txt';
@@ -26,6 +27,8 @@ export const denseConfigSchema = z.object({
   factory: z.string().min(1),
   /** Name of the encoder that made the vectors, e.g. "intfloat/e5-base-v2"; '' when unknown. */
   encoder: z.string(),
+  /** What else made the vectors (`s3lab index dense` records the corpus and the encoder's settings); absent when the builder named none. */
+  settings: z.record(z.string(), z.unknown()).optional(),
 });
 export type DenseConfig = z.output<typeof denseConfigSchema>;
 
@@ -50,9 +53,12 @@ export async function writeManifest(directory: string, manifest: DenseManifest):
   await writeFileAtomically(join(directory, MANIFEST_FILE), (handle) => writeAll(handle, Buffer.from(text)));
 }
 
-/** The fields of two configs that differ, as `field: a ≠ b` (empty when they match). */
-export function configDifferences(a: DenseConfig, b: DenseConfig): string[] {
-  return (['dimension', 'metric', 'factory', 'encoder'] as const)
-    .filter((key) => a[key] !== b[key])
-    .map((key) => `${key}: ${JSON.stringify(a[key])} ≠ ${JSON.stringify(b[key])}`);
+/**
+ * The settings in which a config differs from the one an index or checkpoint was built with, as
+ * `name: was → now` (empty when they match). `settings` count only when both record some: an index
+ * from before they were kept, or a builder that names none, is not different.
+ */
+export function configDifferences(was: DenseConfig, now: DenseConfig): string[] {
+  const compared = (c: DenseConfig): RunSettings => ({ dimension: c.dimension, metric: c.metric, factory: c.factory, encoder: c.encoder, ...(was.settings && now.settings ? { settings: c.settings } : {}) });
+  return settingDifferences(compared(was), compared(now));
 }
