@@ -2,7 +2,7 @@
 // name (so response caches are shared), and fails clearly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadLocalChatModel, workerChatModel, type ChatRequest } from '@s3lab/toolkit';
+import { InputError, loadLocalChatModel, workerChatModel, type ChatRequest } from '@s3lab/toolkit';
 import { makeTinyModelDir } from './helpers.js';
 
 const ask = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ messages: [{ role: 'user', content }], maxTokens: 6, ...extra });
@@ -27,5 +27,6 @@ test('workerChatModel gives the answers and the name of loadLocalChatModel, for 
 });
 
 test('a directory with no model is one clear error naming it', async () => {
-  await assert.rejects(workerChatModel('/nonexistent/model-dir'), /loading \/nonexistent\/model-dir in a worker thread: .+/u);
+  // An input error on this side of the thread too, so the CLI reports it as one line (exit 2).
+  await assert.rejects(workerChatModel('/nonexistent/model-dir'), (error: unknown) => error instanceof InputError && /^\/nonexistent\/model-dir does not exist; expected a model directory/u.test(error.message));
 });

@@ -92,7 +92,7 @@ describe('ONNX encoder on the tiny BERT fixture', () => {
         return true;
       });
     }
-    await assert.rejects(loadEncoder(join(tmpdir(), 'no-such-model-dir')), /not a directory\) has no config\.json/u);
+    await assert.rejects(loadEncoder(join(tmpdir(), 'no-such-model-dir')), /no-such-model-dir does not exist; expected a model directory with config\.json/u);
     // tokenizer_config.json is optional: the pad token then comes from config.json.
     const withoutTokenizerConfig = await load(await fixtureCopy('tokenizer_config.json'));
     assert.equal((await withoutTokenizerConfig.encode(['still works'])).length, 1);

@@ -24,16 +24,24 @@ import { registerTrain } from './commands/train.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerDownload } from './commands/download.js';
 import { registerDevice } from './commands/device.js';
-import { InputError } from '../core/input-error.js';
-import { CommandFailure } from './usage-error.js';
-import { DataFormatError } from '../core/problems.js';
-import { ChatRequestError } from '../llm/index.js';
+import { checkOutputsBeforeActions, type CheckedOutput } from './output-options.js';
+import { reportError } from './report-error.js';
 
 export function buildProgram(): Command {
   const program = new Command('s3lab')
     .description('s3lab: study, reproduce and extend s3 (a search agent trained with RL, generator frozen)')
     .version(toolkitVersion(), '-V, --version')
-    .showHelpAfterError()
+    .option('--verbose', 'print the stack trace of an unexpected error (as S3LAB_DEBUG=1 does)')
+    // Every command's --help then lists --verbose too (commander copies this to subcommands).
+    .configureHelp({ showGlobalOptions: true })
+    // A usage error is one line, like every other bad input; the hint says where the usage is.
+    .configureOutput({ outputError: (message, write) => write(`s3lab: ${message.replace(/\s*\n\s*/gu, ' ').trim()} (add --help for usage)\n`) })
+    .addHelpText('after', [
+      '',
+      'Exit codes: 0 done; 2 bad input (an option, a file, a directory, a URL, or an output place that cannot be written),',
+      'reported as one line naming it; 1 the work failed, or an unexpected error, reported as one line too:',
+      'add --verbose (or set S3LAB_DEBUG=1) to print its stack trace.',
+    ].join('\n'))
     .exitOverride();
   registerLabWorld(program);
   registerLabStats(program);
@@ -56,33 +64,19 @@ function toolkitVersion(): string {
   return manifest.version;
 }
 
-/** A file or directory named by the user that is missing or unreadable (every command reports it the same way). */
-function isUnreadableInput(error: unknown): error is NodeJS.ErrnoException & { path: string } {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof (error as NodeJS.ErrnoException | undefined)?.path === 'string' && (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR');
-}
-
 /** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const outputs: CheckedOutput[] = checkOutputsBeforeActions(program);
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    // Bad input (options, files) is one clear line, never a stack trace.
-    if (error instanceof InputError || error instanceof DataFormatError || error instanceof ChatRequestError) {
-      process.stderr.write(`s3lab: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof CommandFailure) {
-      process.stderr.write(`s3lab: ${error.message}\n`);
-      return 1;
-    }
-    if (isUnreadableInput(error)) {
-      process.stderr.write(`s3lab: cannot read ${error.path}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`s3lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    // Commander has printed its message (see configureOutput); --help and --version exit 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const report = reportError(error, outputs);
+    const verbose = program.opts<{ verbose?: boolean }>().verbose === true || process.env.S3LAB_DEBUG === '1';
+    process.stderr.write(`${report.line}\n${verbose && report.stack ? `${report.stack}\n` : ''}`);
+    return report.exitCode;
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { readLines, type TextLine } from './lines.js';
-import { RecordStream, type RawRecord, type ReadOptions } from './record-stream.js';
+import { RecordStream, type FileChecks, type RawRecord, type ReadOptions } from './record-stream.js';
 
 /** Options of {@link readJsonl}. */
 export interface ReadJsonlOptions extends ReadOptions {
@@ -25,7 +25,8 @@ const BLANK = /^[ \t\r]*$/;
  * yielded typed. Memory stays bounded whatever the file size. A bad line (invalid JSON,
  * invalid UTF-8, schema mismatch, blank) stops the read with a `DataFormatError` naming
  * file, line and reason, or, with an `onError` callback, is handed to it and skipped;
- * `stream.stats` counts records and problems.
+ * `stream.stats` counts records and problems. `checks` are what a format asks of the whole file
+ * (not empty, unique ids: see {@link FileChecks}).
  *
  * @example
  * ```ts
@@ -39,9 +40,9 @@ const BLANK = /^[ \t\r]*$/;
  * console.log(stream.stats.records, 'records,', stream.stats.problems, 'problems');
  * ```
  */
-export function readJsonl<S extends z.ZodType>(path: string, schema: S, options: ReadJsonlOptions = {}): RecordStream<z.output<S>> {
+export function readJsonl<S extends z.ZodType>(path: string, schema: S, options: ReadJsonlOptions = {}, checks: FileChecks<z.output<S>> = {}): RecordStream<z.output<S>> {
   const blankLines = options.blankLines ?? 'report';
-  return new RecordStream<z.output<S>>(path, 'line', () => parseLines(path, blankLines), schema as z.ZodType<z.output<S>>, options.onError);
+  return new RecordStream<z.output<S>>(path, 'line', () => parseLines(path, blankLines), schema as z.ZodType<z.output<S>>, options.onError, checks);
 }
 
 async function* parseLines(path: string, blankLines: 'report' | 'skip'): AsyncGenerator<RawRecord> {

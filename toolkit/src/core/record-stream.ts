@@ -3,7 +3,9 @@
  * zod schema, yield the good ones and hand the bad ones to the caller's problem policy.
  */
 import type { z } from 'zod';
+import { InputError } from './input-error.js';
 import { DataFormatError, describeZodIssues, type DataProblem, type OnDataProblem } from './problems.js';
+import { UniqueKeys } from './unique-keys.js';
 
 /** A record as a format reader found it: a parsed value, or why it could not be parsed. */
 export type RawRecord =
@@ -26,6 +28,26 @@ export interface ReadOptions {
 }
 
 /**
+ * What a format asks of a whole file, beyond each record's schema (a corpus, a QA set): checked
+ * on every pass, so every reader of that format gets it.
+ */
+export interface FileChecks<T> {
+  /**
+   * What the file should hold, for the message when it holds nothing (e.g. `QA records {"id",
+   * "question", "golden_answers"}`): an empty file is then an {@link InputError}.
+   */
+  nonEmpty?: string;
+  /**
+   * A field every record must have its own value of (an id), and how to read it. A repeat is a
+   * problem of the later record naming the first one's line or row. Memory stays bounded
+   * (`UniqueKeys`: bits or 8-byte hashes, never the keys); a repeat found by hash is confirmed
+   * by reading the file again up to the first record with that key, so each reported repeat costs
+   * one partial re-read (a throwing read stops at the first).
+   */
+  unique?: { field: string; key: (record: T) => string };
+}
+
+/**
  * Typed records of one file, read lazily. Iterate it with `for await`; each pass
  * re-reads the file and restarts `stats`.
  */
@@ -39,6 +61,7 @@ export class RecordStream<T> implements AsyncIterable<T> {
     private readonly source: () => AsyncIterable<RawRecord>,
     private readonly schema: z.ZodType<T>,
     private readonly onError: OnDataProblem = 'throw',
+    private readonly checks: FileChecks<T> = {},
   ) {
     this.stats = { file, records: 0, problems: 0 };
   }
@@ -46,6 +69,8 @@ export class RecordStream<T> implements AsyncIterable<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     this.stats.records = 0;
     this.stats.problems = 0;
+    const unique = this.checks.unique;
+    const seen = unique ? new UniqueKeys() : undefined;
     for await (const raw of this.source()) {
       if (raw.reason !== undefined) {
         this.report(raw.position, raw.reason, raw.excerpt);
@@ -56,9 +81,32 @@ export class RecordStream<T> implements AsyncIterable<T> {
         this.report(raw.position, describeZodIssues(parsed.error.issues));
         continue;
       }
+      if (unique && seen) {
+        const key = unique.key(parsed.data);
+        const first = seen.add(key) === 'new' ? undefined : await this.firstPositionOf(key, raw.position);
+        if (first !== undefined) {
+          this.report(raw.position, `${unique.field}: ${JSON.stringify(key)} repeats the ${unique.field} of ${this.unit} ${first}; each record needs its own`);
+          continue;
+        }
+      }
       this.stats.records++;
       yield parsed.data;
     }
+    if (this.checks.nonEmpty !== undefined && this.stats.records === 0 && this.stats.problems === 0) {
+      throw new InputError(`${this.file} is empty: expected ${this.checks.nonEmpty}`);
+    }
+  }
+
+  /** Where `key` first appears before `position` (a fresh pass over the file), if it does: confirms a suspected repeat. */
+  private async firstPositionOf(key: string, position: number): Promise<number | undefined> {
+    const unique = this.checks.unique!;
+    for await (const raw of this.source()) {
+      if (raw.position >= position) return undefined;
+      if (raw.reason !== undefined) continue;
+      const parsed = this.schema.safeParse(raw.value);
+      if (parsed.success && unique.key(parsed.data) === key) return raw.position;
+    }
+    return undefined;
   }
 
   /** Every record of one pass, in file order. */

@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import { loadInferenceLM, type LoadInferenceLMOptions } from '../models/lm/index.js';
 import type { CausalLM } from '../models/lm/types.js';
 import { loadTokenizer, type TextTokenizer } from '../models/index.js';
+import { requireModelDirectory } from '../models/model-files.js';
 import { ChatRequestError, firstStopIndex, resolveChatRequest, resolveCompletionRequest, type ResolvedSampling } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest } from './types.js';
 
@@ -109,6 +110,9 @@ export function localChatModel(options: LocalChatModelOptions): LocalChatModel {
   };
 }
 
+/** What a local chat model's directory holds (the Hugging Face layout). */
+export const LOCAL_CHAT_MODEL_FILES = 'config.json, model.safetensors, tokenizer.json and tokenizer_config.json';
+
 export interface LoadLocalChatModelOptions extends LoadInferenceLMOptions {
   /** Default: the directory's name. */
   name?: string;
@@ -129,6 +133,7 @@ export interface LoadLocalChatModelOptions extends LoadInferenceLMOptions {
  * ```
  */
 export async function loadLocalChatModel(dir: string, options: LoadLocalChatModelOptions = {}): Promise<LocalChatModel> {
+  await requireModelDirectory(dir, LOCAL_CHAT_MODEL_FILES);
   const tokenizer = await loadTokenizer(dir);
   const { name, ...loadOptions } = options;
   const model = await loadInferenceLM(dir, loadOptions);

@@ -13,6 +13,7 @@
  * ```
  */
 import type { Worker } from 'node:worker_threads';
+import { InputError } from '../core/input-error.js';
 import { startModuleWorker } from '../core/worker-thread.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest } from './types.js';
 
@@ -23,7 +24,7 @@ export interface WorkerChatModel extends ChatModel {
 
 /** Messages between the model and its worker (chat-model-worker.ts). */
 export type WorkerChatRequest = { id: number; kind: 'chat'; requests: readonly ChatRequest[] } | { id: number; kind: 'complete'; requests: readonly CompletionRequest[] };
-export type WorkerChatReply = { kind: 'ready'; name: string } | { kind: 'load-error'; message: string } | { id: number; kind: 'responses'; responses: ChatResponse[] } | { id: number; kind: 'error'; message: string };
+export type WorkerChatReply = { kind: 'ready'; name: string } | { kind: 'load-error'; message: string; input: boolean } | { id: number; kind: 'responses'; responses: ChatResponse[] } | { id: number; kind: 'error'; message: string };
 
 export interface WorkerChatModelOptions {
   /** ONNX Runtime's intra-op threads in the worker (default: every core; see `loadInferenceLM`). */
@@ -44,7 +45,7 @@ export async function workerChatModel(dir: string, options: WorkerChatModelOptio
   const name = await new Promise<string>((resolve, reject) => {
     worker.on('message', (reply: WorkerChatReply) => {
       if (reply.kind === 'ready') resolve(reply.name);
-      else if (reply.kind === 'load-error') reject(new Error(`loading ${dir} in a worker thread: ${reply.message}`));
+      else if (reply.kind === 'load-error') reject(reply.input ? new InputError(reply.message) : new Error(`loading ${dir} in a worker thread: ${reply.message}`));
       else {
         const waiting = pending.get(reply.id);
         pending.delete(reply.id);

@@ -7,10 +7,14 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { InputError } from '../core/input-error.js';
 import { describeZodIssues } from '../core/problems.js';
 
-/** A model file that is missing, unreadable, not JSON, or not the shape expected. */
-export class ModelFileError extends Error {
+/**
+ * A model file that is missing, unreadable, not JSON, or not the shape expected. An input error:
+ * the directory was named by the user, so the CLI reports it as one line (exit 2).
+ */
+export class ModelFileError extends InputError {
   constructor(
     /** The file's path. */
     readonly file: string,
@@ -20,6 +24,22 @@ export class ModelFileError extends Error {
     super(message, options);
     this.name = 'ModelFileError';
   }
+}
+
+/**
+ * Checks that `dir` is a directory before its files are read, so a missing directory or a file
+ * named instead is reported as such, with what the directory should hold (`expected`).
+ *
+ * @example
+ * ```ts
+ * await requireModelDirectory('datasets/models/lab-e5-small', 'config.json, tokenizer.json and model.onnx');
+ * ```
+ */
+export async function requireModelDirectory(dir: string, expected: string): Promise<void> {
+  const found = await stat(dir).catch(() => undefined);
+  if (found?.isDirectory()) return;
+  const what = found ? 'is a file, not a directory' : 'does not exist';
+  throw new ModelFileError(dir, `${dir} ${what}; expected a model directory with ${expected}`);
 }
 
 /**
@@ -36,9 +56,8 @@ export async function requireModelFile(dir: string, name: string, purpose: strin
   try {
     await access(path);
   } catch (cause) {
-    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-    const where = isDir ? `the model directory ${dir}` : `${dir} (which is not a directory)`;
-    throw new ModelFileError(path, `${where} has no ${name} (${purpose})`, { cause });
+    await requireModelDirectory(dir, `${name} (${purpose})`);
+    throw new ModelFileError(path, `the model directory ${dir} has no ${name} (${purpose})`, { cause });
   }
   return path;
 }

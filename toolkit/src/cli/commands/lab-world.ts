@@ -14,7 +14,7 @@ import { UsageError } from '../usage-error.js';
 const Options = z.object({
   seed: z.coerce.number().int().min(0).max(0xffffffff),
   out: z.string().min(1),
-  scale: z.coerce.number().positive().max(4),
+  scale: z.coerce.number().min(0.01).max(4), // below 0.01 some kinds of entity have no member to draw from
   k: z.coerce.number().int().min(1).max(100),
   check: z.boolean().default(false),
 });
@@ -25,9 +25,9 @@ export function registerLabWorld(program: Command): void {
     .description('generate the lab world (corpus, train/dev/test questions, README, manifest) deterministically from a seed')
     .option('--seed <n>', 'random seed', '1')
     .option('--out <dir>', 'output directory', LAB_PATHS.world)
-    .option('--scale <x>', 'multiply every size (1 = about 20k passages and 3000/500/1000 questions)', '1')
+    .option('--scale <x>', 'multiply every size, 0.01 to 4 (1 = about 20k passages and 3000/500/1000 questions)', '1')
     .option('-k, --k <n>', 'top-k of the BM25 rates written to the README', '3')
-    .option('--check', 'regenerate in memory and compare with the files in --out instead of writing (exit 1 on any difference)')
+    .option('--check', 'regenerate in memory and compare with the files in --out instead of writing (exit 2 on any difference)')
     .addHelpText('after', '\nExample:\n  s3lab lab-world --seed 1 --out /tmp/lab && s3lab lab-stats /tmp/lab')
     .action(async (raw: unknown) => {
       const options = parseOptions(Options, raw);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { CommandFailure } from '../usage-error.js';
 import { asUsageErrors, loadNotebookPackage } from '../notebook-package.js';
 
 const Options = z.object({
@@ -9,16 +10,11 @@ const Options = z.object({
 });
 
 /**
- * A cell failed: exit 1 with one line naming the cell and the error. The CLI prints an
- * unexpected error's stack; the error is the notebook's (already in the executed notebook and
- * the report), not the command's, so the "stack" is that line.
+ * A cell failed: exit 1 with one line naming the cell and the error (the notebook's error, already
+ * in the executed notebook and the report; the command's own stack would say nothing).
  */
-class NotebookFailed extends Error {
+class NotebookFailed extends CommandFailure {
   override name = 'NotebookFailed';
-  constructor(message: string) {
-    super(message);
-    this.stack = message;
-  }
 }
 
 /** `s3lab run NOTEBOOK [-p key=value …] [--out DIR]`: the headless runner (see @s3lab/kernel's runner). */

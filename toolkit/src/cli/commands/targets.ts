@@ -13,6 +13,7 @@ import { cachedChatModel } from '../../llm/cache.js';
 import type { ChatModel } from '../../llm/types.js';
 import { openChatModelSource } from '../../llm/open-source.js';
 import { isUrl } from '../../core/is-url.js';
+import { loadModelOption } from '../model-option.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ModelTargets {
@@ -63,5 +64,5 @@ export async function openGeneratorAndJudge(targets: ModelTargets): Promise<Open
 /** A `ChatModel` for `--generator`/`--judge`: an OpenAI-compatible server URL, or a local model directory. */
 export async function openChatModel(option: string, target: string, model: string | undefined): Promise<ChatModel & { dispose?: () => void }> {
   if (isUrl(target) && !model) throw new UsageError(`--${option} ${target} is a server: name its model with --model (e.g. --model Qwen/Qwen2.5-14B-Instruct)`);
-  return openChatModelSource(target, { model, label: `--${option}` }) as Promise<ChatModel & { dispose?: () => void }>;
+  return loadModelOption(`--${option}`, target, (source) => openChatModelSource(source, { model, label: `--${option}` })) as Promise<ChatModel & { dispose?: () => void }>;
 }

@@ -19,7 +19,9 @@ export const corpusDocumentSchema = z.object({ id: recordIdSchema, contents: z.s
 export type CorpusDocument = z.output<typeof corpusDocumentSchema>;
 
 /**
- * Streams the passages of a corpus JSONL file (see {@link readJsonl} for error handling).
+ * Streams the passages of a corpus JSONL file (see {@link readJsonl} for error handling). An
+ * empty file is an `InputError`; a repeated id is a problem of its line, naming the first one's
+ * (found with bounded memory, so a 21M-passage corpus streams as before).
  *
  * @example
  * ```ts
@@ -31,7 +33,10 @@ export type CorpusDocument = z.output<typeof corpusDocumentSchema>;
  * ```
  */
 export function readCorpus(path: string, options: ReadJsonlOptions = {}): RecordStream<CorpusDocument> {
-  return readJsonl(path, corpusDocumentSchema, options);
+  return readJsonl(path, corpusDocumentSchema, options, {
+    nonEmpty: 'corpus passages, one {"id", "contents"} JSON object per line',
+    unique: { field: 'id', key: (document) => document.id },
+  });
 }
 
 /** Options of {@link splitContents}. */

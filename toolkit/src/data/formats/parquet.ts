@@ -3,18 +3,23 @@
  * time (hyparquet-writer), so memory is bounded by the row-group size, not the file.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ByteWriter, parquetWriteRows } from 'hyparquet-writer';
 import type { z } from 'zod';
 import { writeAll, writeFileAtomically } from '../../core/atomic-file.js';
 import { DataFormatError, describeZodIssues } from '../../core/problems.js';
 import { RecordStream, type RawRecord, type ReadOptions } from '../../core/record-stream.js';
+import { DEFAULT_DECODE_LIMITS, RowGroupDecoder, type DecodeLimits } from './parquet-decoder.js';
 import { TRAINING_PARQUET_SCHEMA, TRAINING_ROW_COLUMNS, toParquetRow, trainingRowSchema, type TrainingRow, type TrainingRowInput } from './training-row.js';
 
 /** Options of {@link readParquet}. */
 export interface ReadParquetOptions extends ReadOptions {
   /** Top-level columns to read (all when omitted); the schema sees only these. */
   columns?: string[];
+  /**
+   * Time and memory a row group may take to decode (default 60 s and 4 GiB, far above what a
+   * sound file needs); a damaged file that exceeds them fails with a `DataFormatError`.
+   */
+  decodeLimits?: Partial<DecodeLimits>;
 }
 
 /** Options of {@link writeTrainingParquet}. */
@@ -35,7 +40,9 @@ const DEFAULT_ROW_GROUP_SIZE = 10_000;
  * DuckDB or Spark write); int64 values within the safe-integer range become numbers;
  * pandas index columns (`__index_level_0__`) are dropped. A row that fails the schema
  * throws a `DataFormatError` with file, 0-based row and reason, or goes to the `onError`
- * callback (see {@link readJsonl}).
+ * callback (see {@link readJsonl}). A damaged file fails with an `InputError` (its footer) or a
+ * `DataFormatError` naming the row group; decoding runs in a worker thread, within
+ * `decodeLimits`, so no file can hang or exhaust the process.
  *
  * @example
  * ```ts
@@ -46,7 +53,8 @@ const DEFAULT_ROW_GROUP_SIZE = 10_000;
  * ```
  */
 export function readParquet<S extends z.ZodType>(path: string, schema: S, options: ReadParquetOptions = {}): RecordStream<z.output<S>> {
-  return new RecordStream<z.output<S>>(path, 'row', () => readRowGroups(path, options.columns), schema as z.ZodType<z.output<S>>, options.onError);
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.decodeLimits };
+  return new RecordStream<z.output<S>>(path, 'row', () => readRowGroups(path, options.columns, limits), schema as z.ZodType<z.output<S>>, options.onError);
 }
 
 /**
@@ -61,7 +69,7 @@ export function readParquet<S extends z.ZodType>(path: string, schema: S, option
  * }
  * ```
  */
-export function readTrainingParquet(path: string, options: ReadOptions = {}): RecordStream<TrainingRow> {
+export function readTrainingParquet(path: string, options: Omit<ReadParquetOptions, 'columns'> = {}): RecordStream<TrainingRow> {
   return readParquet(path, trainingRowSchema, options);
 }
 
@@ -114,23 +122,20 @@ export async function writeTrainingParquet(
   return count;
 }
 
-async function* readRowGroups(path: string, columns: string[] | undefined): AsyncGenerator<RawRecord> {
-  const file = await asyncBufferFromFile(path);
-  let metadata: FileMetaData;
+async function* readRowGroups(path: string, columns: string[] | undefined, limits: DecodeLimits): AsyncGenerator<RawRecord> {
+  const decoder = new RowGroupDecoder(path, columns, limits);
   try {
-    metadata = await parquetMetadataAsync(file);
-  } catch (error) {
-    throw new Error(`${path}: not a readable parquet file: ${(error as Error).message}`, { cause: error });
-  }
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, ...(columns ? { columns } : {}) });
-    for (const [offset, row] of rows.entries()) {
-      for (const key of Object.keys(row)) if (PANDAS_INDEX_COLUMN.test(key)) delete row[key];
-      yield { position: rowStart + offset, value: toPlainNumbers(row) };
+    let rowStart = 0;
+    for (const [index, count] of (await decoder.open()).entries()) {
+      const rows = await decoder.rowGroup(index, rowStart, count);
+      for (const [offset, row] of rows.entries()) {
+        for (const key of Object.keys(row)) if (PANDAS_INDEX_COLUMN.test(key)) delete row[key];
+        yield { position: rowStart + offset, value: toPlainNumbers(row) };
+      }
+      rowStart += count;
     }
-    rowStart = rowEnd;
+  } finally {
+    await decoder.close();
   }
 }
 

@@ -13,7 +13,8 @@ import type { RecordStream } from '../../core/record-stream.js';
 export const qaRecordSchema = z.looseObject({
   id: recordIdSchema,
   question: z.string(),
-  golden_answers: z.array(z.string()),
+  /** At least one: a question without an answer cannot be scored (EM, F1 and GenAcc would all be 0). */
+  golden_answers: z.array(z.string()).min(1, 'expected at least one golden answer'),
   /** Question type where a set has one (HotpotQA: `bridge`/`comparison`; the lab world: its kinds). */
   type: z.string().optional(),
   /** The passages or facts that support the answer; shape differs between sets. */
@@ -26,7 +27,8 @@ export type QaRecord = z.output<typeof qaRecordSchema>;
 
 /**
  * Streams the records of a FlashRAG-style QA JSONL file (see {@link readJsonl} for error
- * handling). Questions are returned as written; apply {@link normalizeQuestion} where the
+ * handling). An empty file is an `InputError`; an empty `golden_answers` or a repeated id is a
+ * problem of its line (ids key resumable runs and the RAG cache, so they must be unique). Questions are returned as written; apply {@link normalizeQuestion} where the
  * s3 pipeline does.
  *
  * @example
@@ -39,7 +41,10 @@ export type QaRecord = z.output<typeof qaRecordSchema>;
  * ```
  */
 export function readQa(path: string, options: ReadJsonlOptions = {}): RecordStream<QaRecord> {
-  return readJsonl(path, qaRecordSchema, options);
+  return readJsonl(path, qaRecordSchema, options, {
+    nonEmpty: 'QA records, one {"id", "question", "golden_answers"} JSON object per line',
+    unique: { field: 'id', key: (record) => record.id },
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
-import { requireModelFile } from '../model-files.js';
+import { ModelFileError, requireModelDirectory, requireModelFile } from '../model-files.js';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/tokenizer.js';
 import { padInBatches, type PaddedBatch } from './batches.js';
 import { readEncoderConfig, readTokenizerConfig, resolveMaxLength, resolvePadId } from './config.js';
@@ -76,6 +76,7 @@ const textsSchema = z.array(z.string());
  */
 export async function loadEncoder(dir: string, options: EncoderOptions = {}): Promise<Encoder> {
   const opts = optionsSchema.parse(options);
+  await requireModelDirectory(dir, `config.json, tokenizer.json and ${opts.modelFile} (or a BERT model.safetensors)`);
   const configPath = await requireModelFile(dir, 'config.json', 'the model configuration: hidden size, positions');
   const tokenizerPath = await requireModelFile(dir, 'tokenizer.json', "the tokenizer's vocabulary and rules");
   const runtime = opts.runtime ?? (await defaultRuntime(dir, opts.modelFile));
@@ -120,8 +121,10 @@ export async function loadEncoder(dir: string, options: EncoderOptions = {}): Pr
  */
 async function defaultRuntime(dir: string, modelFile: string): Promise<'onnx' | 'tfjs'> {
   const exists = (name: string) => access(join(dir, name)).then(() => true, () => false);
-  if ((await exists('model.safetensors')) && (await resolveDevice()).backend === 'webgpu') return 'tfjs';
-  return (await exists(modelFile)) ? 'onnx' : 'tfjs';
+  const [onnx, safetensors] = [await exists(modelFile), await exists('model.safetensors')];
+  if (!onnx && !safetensors) throw new ModelFileError(join(dir, modelFile), `the model directory ${dir} has neither ${modelFile} (the network for ONNX Runtime) nor model.safetensors (BERT weights for tfjs)`);
+  if (safetensors && (await resolveDevice()).backend === 'webgpu') return 'tfjs';
+  return onnx ? 'onnx' : 'tfjs';
 }
 
 /** One padded batch in, its pooled embeddings out, whichever runtime computes the hidden states. */

@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BPE, Tokenizer as NativeTokenizer, byteLevelPreTokenizer } from 'tokenizers';
 import { z } from 'zod';
+import { InputError } from '../../core/input-error.js';
+import { readCorpus } from '../../data/formats/corpus.js';
 import { byteLevelAlphabet } from './byte-level.js';
 import { QWEN25_CHAT_TEMPLATE } from './qwen-chat-template.js';
 
@@ -61,7 +63,6 @@ const optionsSchema = z.object({
   .refine((o) => o.vocabSize - o.specialTokens.length > 256, { message: 'vocabSize must leave room for the 256 byte tokens besides the special tokens' })
   .refine((o) => new Set(o.specialTokens).size === o.specialTokens.length, { message: 'special tokens must be distinct' });
 
-const corpusLineSchema = z.looseObject({ contents: z.string() });
 const trainedSchema = z.looseObject({
   model: z.looseObject({ merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])) }),
 });
@@ -106,23 +107,28 @@ export async function trainLabTokenizer(options: TrainLabTokenizerOptions): Prom
   }
 }
 
-/** One text to train on: every corpus passage's contents and every text, a line break between. */
+/**
+ * One text to train on: every corpus passage's contents and every text, a line break between.
+ * A JSONL corpus is read as every corpus is (`readCorpus`: one bad line, a repeated id or an empty
+ * file is an error naming it); a file or a whole training set with no text is refused, since BPE
+ * would learn nothing from it.
+ */
 async function trainingText(files: readonly string[], texts: readonly string[]): Promise<string> {
   const parts: string[] = [];
   for (const file of files) {
-    const content = await readFile(file, 'utf8');
-    if (!file.endsWith('.jsonl')) {
-      parts.push(content);
+    if (file.endsWith('.jsonl')) {
+      // Blank lines are skipped, as the trainer always did with corpus files.
+      for await (const { contents } of readCorpus(file, { blankLines: 'skip' })) parts.push(contents);
       continue;
     }
-    content.split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
-      const parsed = corpusLineSchema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new TypeError(`${file}:${i + 1}: expected a corpus line {"id", "contents"} with string contents`);
-      parts.push(parsed.data.contents);
-    });
+    const content = await readFile(file, 'utf8');
+    if (content.trim() === '') throw new InputError(`${file} is empty: expected text to train the tokenizer on`);
+    parts.push(content);
   }
   parts.push(...texts);
+  if (parts.every((part) => part.trim() === '')) {
+    throw new InputError(`no text to train the tokenizer on: ${[...files, ...(texts.length ? [`${texts.length} texts`] : [])].join(', ')} hold only empty passages`);
+  }
   return `${parts.join('\n')}\n`;
 }
 
