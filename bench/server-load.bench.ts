@@ -3,7 +3,8 @@
  * `serve llm`, `serve reward`, each its own process): 64 loopback clients for 60 s, each sending
  * its next request when the last is answered (and waiting the `Retry-After` of a 503). Reports
  * requests/s, latency p50/p99 of answered requests, every status, timeouts (30 s) and network
- * errors, and the server's resident memory before, at its peak and after the load.
+ * errors, and the server's resident memory before the load, halfway through it, at its end, at its
+ * peak and 3 s after it (halfway against the end: flat once warmed up, or growing).
  *
  * Workloads: the retriever answers BM25 top-3 over the lab world for one test question; the LLM
  * server answers a chat completion of the lab generator (16 tokens); the reward server scores one
@@ -86,9 +87,14 @@ async function measure(name: string, args: string[], path: string, bodies: strin
   await writeFile(plan, JSON.stringify({ url: `${url}${path}`, bodies, concurrency: clients, seconds, timeoutMs: 30_000 }));
   const before = rssMb(pid);
   let peak = before;
+  let halfway = NaN;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 200);
+  // Memory at half time against the end shows whether it is flat under load once warmed up.
+  const halfwayTimer = setTimeout(() => (halfway = rssMb(pid)), (seconds * 1000) / 2);
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', loadClient, plan], { maxBuffer: 2 ** 20, timeout: (seconds + 120) * 1000 });
   clearInterval(sampler);
+  clearTimeout(halfwayTimer);
+  const end = rssMb(pid);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const after = rssMb(pid);
   const health = await fetch(`${url}/health`).then((r) => r.status, () => 0);
@@ -97,9 +103,9 @@ async function measure(name: string, args: string[], path: string, bodies: strin
   const errors = r.timeouts + r.networkErrors + Object.entries(r.statuses).filter(([status]) => status !== '200' && status !== '503').reduce((n, [, count]) => n + count, 0);
   const row: Row = {
     server: name, clients, 'req/s': r.ok / r.seconds, 'p50 ms': r.p50, 'p99 ms': r.p99, answered: r.ok, 'refused (503)': r.statuses['503'] ?? 0, errors,
-    'health after': health, 'RSS before MB': before, 'RSS peak MB': peak, 'RSS after MB': after,
+    'health after': health, 'RSS before MB': before, 'RSS halfway MB': halfway, 'RSS end MB': end, 'RSS peak MB': peak, 'RSS after MB': after,
   };
-  console.log(`${name}: ${JSON.stringify({ ...r, before, peak, after, health })}`);
+  console.log(`${name}: ${JSON.stringify({ ...r, before, halfway, end, peak, after, health })}`);
   return row;
 }
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -247,6 +247,11 @@ describe('the output check', () => {
     await checkOutputPath(join(dir, 'kept'), { label: '--out' });
     assert.deepEqual(await readdir(join(dir, 'kept')), [], 'the probe file is removed');
     await checkOutputPath(join(dir, 'kept', 'file.json'), { label: '--json', kind: 'file' });
+  });
+
+  test('accepts /dev/shm, the one place for storage under /dev', { skip: !existsSync('/dev/shm') && 'no /dev/shm here' }, async () => {
+    await checkOutputPath(join('/dev/shm', `s3lab-check-${process.pid}`), { label: '--out' });
+    await assert.rejects(checkOutputPath('/dev/s3lab-check', { label: '--out' }), /--out \/dev\/s3lab-check: \/dev is a kernel file system/u);
   });
 
   test('is an InputError naming the label and the path', async () => {

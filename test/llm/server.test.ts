@@ -92,6 +92,9 @@ describe('OpenAI-compatible server', () => {
       assert.match(answer.json.error.message, message);
     }
     assert.equal((await post(`${server.url}/v1/completions`, { prompt: [1, 2] })).json.error.param, 'prompt');
+    const tooMany = await post(`${server.url}/v1/completions`, { prompt: Array.from({ length: 257 }, () => 'x') });
+    assert.deepEqual([tooMany.status, tooMany.json.error.param], [400, 'prompt']);
+    assert.match(tooMany.json.error.message, /256/u);
     const wrongRoute = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: '{}' });
     assert.equal(wrongRoute.status, 404);
     assert.equal((await fetch(chatUrl())).status, 405);

@@ -21,8 +21,10 @@ export interface CheckOutputOptions {
   kind?: OutputKind;
 }
 
-// Kernel views, not storage: writes there fail in odd ways or change the system.
+// Kernel views, not storage: writes there fail in odd ways or change the system. /dev/shm is the
+// exception: ordinary memory-backed storage that people do write to.
 const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
+const STORAGE_UNDER_SPECIAL_ROOTS = ['/dev/shm'];
 
 /** Linux `statfs` magic numbers of pseudo file systems (linux/magic.h), wherever they are mounted. */
 const SPECIAL_FILE_SYSTEMS = new Map<number, string>([
@@ -94,7 +96,7 @@ export async function checkOutputPath(path: string, options: CheckOutputOptions 
   // Checked on the real path too, so a symbolic link into /proc is caught as well.
   const real = await realpath(existing.path).catch(() => existing.path);
   for (const root of SPECIAL_ROOTS) {
-    if (isUnder(absolute, root) || isUnder(real, root)) refuse(`${root} is a kernel file system, not a place for output; choose a directory on a disk`);
+    if ((isUnder(absolute, root) || isUnder(real, root)) && !STORAGE_UNDER_SPECIAL_ROOTS.some((storage) => isUnder(real, storage))) refuse(`${root} is a kernel file system, not a place for output; choose a directory on a disk`);
   }
   // The magic numbers are Linux's; other systems number their file systems otherwise.
   const fileSystem = process.platform !== 'linux' ? undefined : await statfs(existing.path).then((s) => SPECIAL_FILE_SYSTEMS.get(Number(s.type)), () => undefined);

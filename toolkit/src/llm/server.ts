@@ -24,7 +24,7 @@ import { startJsonServer } from '../core/json-server.js';
  * make the batches full, so many may be in flight: 64 concurrent clients are answered without a
  * 503, and 256 more may wait.
  */
-export const DEFAULT_LLM_SERVER_LIMITS = { maxBatch: 16, batchWindowMs: 5, maxBodyBytes: 16 * 2 ** 20, maxInFlight: 64, maxQueue: 256 } as const;
+export const DEFAULT_LLM_SERVER_LIMITS = { maxBatch: 16, batchWindowMs: 5, maxBodyBytes: 16 * 2 ** 20, maxInFlight: 64, maxQueue: 256, maxPrompts: 256 } as const;
 
 export interface LlmServerOptions {
   model: ChatModel;
@@ -141,6 +141,8 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
     const body = parseBody(completionBodySchema, raw, '{"model": string, "prompt": string | [string, ...], "max_tokens"?, "temperature"?, ...}');
     checkCommon(body);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+    // One request's prompts are one admission but each a generation: bounded, so one request cannot hold the model for hours.
+    if (prompts.length > DEFAULT_LLM_SERVER_LIMITS.maxPrompts) throw new ApiError(400, `prompt: ${prompts.length} prompts, over this server's limit of ${DEFAULT_LLM_SERVER_LIMITS.maxPrompts} per request; send them in several requests`, 'prompt', 'invalid_value');
     const sampling = samplingOf(body);
     // A list of prompts is answered as one choice each, as OpenAI does; each joins the batcher on its own.
     const answers = await Promise.all(prompts.map((prompt) => batcher.submit('completion', { prompt, ...sampling }, signal)));
