@@ -11,6 +11,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_HOST } from '../core/json-server.js';
 
 const HOST_HELP = 'address to bind. On loopback (the default) the server answers only requests addressed to 127.0.0.1, localhost or [::1] '
   + 'with its port (403 otherwise), so web pages cannot reach it; 0.0.0.0 opens it to the network and to any Host';
@@ -25,7 +26,7 @@ const HOST_HELP = 'address to bind. On loopback (the default) the server answers
  */
 export function addServerFlags(command: Command, defaults: { maxInFlight: number; maxQueue: number }): Command {
   return command
-    .option('--host <address>', HOST_HELP, '127.0.0.1')
+    .option('--host <address>', HOST_HELP, DEFAULT_HOST)
     .option('--max-in-flight <n>', 'requests worked on at once', String(defaults.maxInFlight))
     .option('--max-queue <n>', 'requests waiting for a turn; beyond them a request is refused at once with 503 and Retry-After', String(defaults.maxQueue));
 }

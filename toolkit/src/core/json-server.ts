@@ -54,9 +54,10 @@ export interface JsonRequestLog {
 }
 
 export interface JsonServerOptions<L> {
-  host: string;
+  /** Default {@link DEFAULT_HOST}: loopback, so only this machine can reach the server. */
+  host?: string;
   /** 0 picks a free port. */
-  port: number;
+  port?: number;
   /** Routes by path (besides `/` and `/health`). */
   routes: Readonly<Record<string, JsonRoute<L>>>;
   /** The answer of `GET /` and `GET /health`, given the admission gate's load. */
@@ -85,6 +86,8 @@ export interface RunningJsonServer {
   close(): Promise<void>;
 }
 
+/** Where every s3lab server binds unless told otherwise. */
+export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 const HEALTH_PATHS = new Set(['/', '/health']);
 /** Status logged for a request whose client disconnected before its answer (nginx's convention). */
@@ -119,6 +122,7 @@ export async function startJsonServer<L>(options: JsonServerOptions<L>): Promise
   const routeList = [...[...routes].map(([path, route]) => `${route.method} ${path}`), 'GET /health'];
   const usage = `${routeList.slice(0, -1).join(', ')} or ${routeList.at(-1) ?? ''}`;
   const retryAfter = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  const host = options.host ?? DEFAULT_HOST;
 
   const admit = async (signal: AbortSignal): Promise<() => void> => {
     try {
@@ -133,8 +137,8 @@ export async function startJsonServer<L>(options: JsonServerOptions<L>): Promise
   };
 
   const answer = async (req: IncomingMessage, method: string, path: string, signal: AbortSignal): Promise<JsonAnswer<L>> => {
-    const port = (server.address() as AddressInfo | null)?.port ?? options.port;
-    const refused = refusedHost(req.headers.host, options.host, port);
+    const port = (server.address() as AddressInfo | null)?.port ?? options.port ?? 0;
+    const refused = refusedHost(req.headers.host, host, port);
     if (refused !== undefined) throw new HttpError(403, refused, { code: 'forbidden_host' });
     if (HEALTH_PATHS.has(path)) {
       if (method !== 'GET') throw new HttpError(405, `${method} ${path} is not allowed; use GET`, { code: 'method_not_allowed', headers: { allow: 'GET' } });
@@ -196,7 +200,7 @@ export async function startJsonServer<L>(options: JsonServerOptions<L>): Promise
     });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerUnparsable(error, socket, options.errorBody));
-  const url = await listen(server, options.host, options.port);
+  const url = await listen(server, host, options.port ?? 0);
   return {
     server,
     url,

@@ -159,8 +159,8 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
   };
 
   const running = await startJsonServer<never>({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    host: options.host,
+    port: options.port,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LLM_SERVER_LIMITS.maxBodyBytes,
     maxInFlight: options.maxInFlight ?? DEFAULT_LLM_SERVER_LIMITS.maxInFlight,
     maxQueue: options.maxQueue ?? DEFAULT_LLM_SERVER_LIMITS.maxQueue,

@@ -105,8 +105,8 @@ export async function startRetrievalServer(options: RetrievalServerOptions): Pro
   };
 
   const running = await startJsonServer<{ queries: number }>({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    host: options.host,
+    port: options.port,
     maxBodyBytes: limits.maxBodyBytes,
     maxResponseBytes: limits.maxResponseBytes,
     maxInFlight: limits.maxInFlight,

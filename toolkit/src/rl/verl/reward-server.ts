@@ -97,8 +97,8 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   };
 
   const running = await startJsonServer<Log>({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    host: options.host,
+    port: options.port,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_REWARD_SERVER_LIMITS.maxBodyBytes,
     maxInFlight: options.maxInFlight ?? DEFAULT_REWARD_SERVER_LIMITS.maxInFlight,
     maxQueue: options.maxQueue ?? DEFAULT_REWARD_SERVER_LIMITS.maxQueue,
