@@ -198,6 +198,8 @@ describe('bad input: one line, exit 2', () => {
     ['required option missing', () => ['index', 'bm25', '--out', out('x')], /required option '--corpus <file>' not specified/u],
     ['unknown command', () => ['no-such-command'], /unknown command 'no-such-command'/u],
     ['bad option value', () => ['index', 'bm25', '--corpus', 'c.jsonl', '--out', out('x'), '--k1', 'abc'], /--k1/u],
+    ['kernel start: a connection file that is not JSON', () => ['kernel', 'start', p('a-file')], /connection file .*a-file is not JSON/u],
+    ['kernel start: a JSON file that is no connection file', () => ['kernel', 'start', join(LAB, 'manifest.json')], /connection file .*manifest\.json: transport: /u],
     ['a lab world too small to draw', () => ['lab-world', '--seed', '1', '--scale', '0.001', '--out', out('tiny-world')], /--scale: .*>=0\.01/u],
   ];
 

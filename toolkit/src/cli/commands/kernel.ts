@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
@@ -11,6 +12,29 @@ const InstallOptions = z.object({
   python: z.string().min(1),
   name: z.string().regex(/^[a-z0-9._-]+$/u, 'lower-case letters, digits, ".", "_" and "-" only'),
 });
+
+const port = z.number().int().min(0).max(65_535);
+/** The fields of a Jupyter connection file the kernel binds with (Jupyter's messaging spec, "Connection files"). */
+const ConnectionFile = z.looseObject({
+  transport: z.string().min(1), ip: z.string().min(1), key: z.string(), signature_scheme: z.string().optional(),
+  shell_port: port, iopub_port: port, stdin_port: port, control_port: port, hb_port: port,
+});
+
+/** Checks a connection file before the kernel starts on it, so a bad one is one line naming the file and the field. */
+async function checkConnectionFile(path: string): Promise<void> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UsageError(`connection file ${path} is not JSON (${error.message}); expected the file Jupyter writes for a kernel`);
+    throw error;
+  }
+  const result = ConnectionFile.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new UsageError(`connection file ${path}: ${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'invalid'} (expected Jupyter's fields: transport, ip, key and the five *_port numbers)`);
+  }
+}
 
 /** `s3lab kernel install|start`: the Jupyter kernel (implemented by @s3lab/kernel). */
 export function registerKernel(program: Command): void {
@@ -40,6 +64,7 @@ export function registerKernel(program: Command): void {
     .description('start the kernel on a Jupyter connection file (what Jupyter runs; kernel.json uses the kernel package\'s entry directly)')
     .argument('<connection-file>', 'the connection file Jupyter writes')
     .action(async (connectionFile: string) => {
+      await checkConnectionFile(connectionFile);
       await (await loadNotebookPackage()).startKernel(connectionFile);
       // The kernel runs until Jupyter shuts it down; commander must not return meanwhile.
       await new Promise(() => {});
