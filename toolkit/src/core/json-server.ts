@@ -93,6 +93,24 @@ const HEALTH_PATHS = new Set(['/', '/health']);
 /** Status logged for a request whose client disconnected before its answer (nginx's convention). */
 const CLIENT_GONE = 499;
 
+/**
+ * A server's limits: each one the options give, else its default (the one place a server's
+ * defaults meet its options).
+ *
+ * @example
+ * ```ts
+ * serverLimits({ maxInFlight: 4, maxQueue: 256 }, { maxQueue: 16 }); // { maxInFlight: 4, maxQueue: 16 }
+ * ```
+ */
+export function serverLimits<T extends Readonly<Record<string, number>>>(defaults: T, options: { readonly [K in keyof T]?: number | undefined }): { [K in keyof T]: number } {
+  const limits = { ...defaults } as { [K in keyof T]: number };
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
+    const value = options[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits;
+}
+
 /** The reason a request's signal is aborted with. */
 export class ClientGoneError extends Error {
   override name = 'AbortError';

@@ -17,7 +17,7 @@ import { MicroBatcher } from './micro-batch.js';
 import { ChatRequestError } from './sampling.js';
 import type { ChatModel, ChatRequest, ChatResponse, CompletionRequest, SamplingOptions } from './types.js';
 import { HttpError } from '../core/http-error.js';
-import { startJsonServer } from '../core/json-server.js';
+import { serverLimits, startJsonServer } from '../core/json-server.js';
 
 /**
  * The server's limits. Requests in flight wait in the micro-batcher, where they are cheap and
@@ -107,9 +107,10 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
   const { model } = options;
   const name = options.name ?? model.name;
   const startedAt = Math.floor(Date.now() / 1000);
+  const limits = serverLimits(DEFAULT_LLM_SERVER_LIMITS, options);
   const batcher = new MicroBatcher<Kind, ChatRequest | CompletionRequest, ChatResponse>(
     (kind, requests) => (kind === 'chat' ? model.chat(requests as ChatRequest[]) : model.complete(requests as CompletionRequest[])),
-    { maxBatch: options.maxBatch ?? DEFAULT_LLM_SERVER_LIMITS.maxBatch, windowMs: options.batchWindowMs ?? DEFAULT_LLM_SERVER_LIMITS.batchWindowMs },
+    { maxBatch: limits.maxBatch, windowMs: limits.batchWindowMs },
   );
 
   const checkCommon = (body: SamplingBody): void => {
@@ -142,7 +143,7 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
     checkCommon(body);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
     // One request's prompts are one admission but each a generation: bounded, so one request cannot hold the model for hours.
-    if (prompts.length > DEFAULT_LLM_SERVER_LIMITS.maxPrompts) throw new ApiError(400, `prompt: ${prompts.length} prompts, over this server's limit of ${DEFAULT_LLM_SERVER_LIMITS.maxPrompts} per request; send them in several requests`, 'prompt', 'invalid_value');
+    if (prompts.length > limits.maxPrompts) throw new ApiError(400, `prompt: ${prompts.length} prompts, over this server's limit of ${limits.maxPrompts} per request; send them in several requests`, 'prompt', 'invalid_value');
     const sampling = samplingOf(body);
     // A list of prompts is answered as one choice each, as OpenAI does; each joins the batcher on its own.
     const answers = await Promise.all(prompts.map((prompt) => batcher.submit('completion', { prompt, ...sampling }, signal)));
@@ -161,9 +162,9 @@ export async function startLlmServer(options: LlmServerOptions): Promise<Running
   const running = await startJsonServer<never>({
     host: options.host,
     port: options.port,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LLM_SERVER_LIMITS.maxBodyBytes,
-    maxInFlight: options.maxInFlight ?? DEFAULT_LLM_SERVER_LIMITS.maxInFlight,
-    maxQueue: options.maxQueue ?? DEFAULT_LLM_SERVER_LIMITS.maxQueue,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxInFlight: limits.maxInFlight,
+    maxQueue: limits.maxQueue,
     routes: {
       '/v1/chat/completions': { method: 'POST', handle: ({ body, signal }) => chatCompletion(body, signal) },
       '/v1/completions': { method: 'POST', handle: ({ body, signal }) => textCompletion(body, signal) },

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { joinContents } from '../data/formats/corpus.js';
 import type { Hit, Retriever } from './types.js';
 import { HttpError } from '../core/http-error.js';
-import { startJsonServer } from '../core/json-server.js';
+import { serverLimits, startJsonServer } from '../core/json-server.js';
 
 export interface RetrievalServerOptions {
   retriever: Retriever;
@@ -79,7 +79,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<Limits> = {
  * ```
  */
 export async function startRetrievalServer(options: RetrievalServerOptions): Promise<RunningRetrievalServer> {
-  const limits = { ...DEFAULT_SERVER_LIMITS, ...definedOnly(options) };
+  const limits = serverLimits(DEFAULT_SERVER_LIMITS, options);
   const request = z.object({
     queries: z.array(z.string().max(100_000)).min(1).max(limits.maxQueries),
     topk: z.number().int().min(0).max(limits.maxTopk).nullish(),
@@ -126,13 +126,4 @@ export async function startRetrievalServer(options: RetrievalServerOptions): Pro
 /** The corpus line object the original returns: `{id, contents}`. */
 function documentOf(hit: Hit): { id: string; contents: string } {
   return { id: hit.id, contents: hit.contents ?? joinContents(hit.title, hit.text) };
-}
-
-function definedOnly(options: RetrievalServerOptions): Partial<Limits> {
-  const out: Partial<Limits> = {};
-  for (const key of Object.keys(DEFAULT_SERVER_LIMITS) as (keyof Limits)[]) {
-    const value = options[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }

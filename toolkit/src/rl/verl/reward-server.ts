@@ -26,7 +26,7 @@
 import type { Server } from 'node:http';
 import { z } from 'zod';
 import { HttpError } from '../../core/http-error.js';
-import { startJsonServer } from '../../core/json-server.js';
+import { serverLimits, startJsonServer } from '../../core/json-server.js';
 import { LlmServerError } from '../../llm/openai.js';
 import { ChatRequestError } from '../../llm/sampling.js';
 import { RewardRequestError, RewardService, rewardItemSchema, type RewardServiceOptions, type ServedReward } from './reward-service.js';
@@ -77,7 +77,8 @@ const EXPECTED = '{"items": [{"solution_str": string, "ground_truth": {"target":
  */
 export async function startRewardServer(options: RewardServerOptions): Promise<RunningRewardServer> {
   const service = await RewardService.open(options);
-  const bodySchema = z.object({ items: z.array(rewardItemSchema).min(1).max(options.maxItems ?? DEFAULT_REWARD_SERVER_LIMITS.maxItems) });
+  const limits = serverLimits(DEFAULT_REWARD_SERVER_LIMITS, options);
+  const bodySchema = z.object({ items: z.array(rewardItemSchema).min(1).max(limits.maxItems) });
   const stats = { requests: 0, items: 0, scoreSum: 0 };
   type Log = { items: number; meanScore: number };
 
@@ -99,9 +100,9 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   const running = await startJsonServer<Log>({
     host: options.host,
     port: options.port,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_REWARD_SERVER_LIMITS.maxBodyBytes,
-    maxInFlight: options.maxInFlight ?? DEFAULT_REWARD_SERVER_LIMITS.maxInFlight,
-    maxQueue: options.maxQueue ?? DEFAULT_REWARD_SERVER_LIMITS.maxQueue,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxInFlight: limits.maxInFlight,
+    maxQueue: limits.maxQueue,
     routes: { '/reward': { method: 'POST', handle: ({ body, signal }) => reward(body, signal) } },
     health: (load) => ({
       ok: true, reward: service.reward, generator: options.generator.name, judge: options.judge?.name ?? null,
