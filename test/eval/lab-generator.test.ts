@@ -47,7 +47,7 @@ describe('the lab generator', () => {
     assert.ok(scripted.documents > 3, `the scripted searcher's context holds more than naive RAG's 3 documents: ${scripted.documents}`);
   });
 
-  it('s3lab eval --searcher DIR runs a trained lab searcher (its s3lab.json) as s3, and refuses it for the chat-model methods', async () => {
+  it('s3lab eval --searcher DIR runs a trained lab searcher (its s3lab.json) as s3, and refuses it for the other methods', async () => {
     const dir = await mkdtemp(join(tmpdir(), 's3lab-lab-eval-'));
     dirs.push(dir);
     const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'eval',
@@ -61,6 +61,6 @@ describe('the lab generator', () => {
     assert.ok(s3.searcherTokens > 0 && s3.turns >= 1, 'the searcher model wrote its turns');
     const refused = s3lab('--methods', 'search-r1', '--out', join(dir, 'r1'));
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /is a lab searcher \(s3 only\); search-r1 needs an instruction-following chat model/u);
+    assert.match(refused.stderr, /is a lab s3 model \(its s3lab\.json\); it cannot serve search-r1/u);
   });
 });

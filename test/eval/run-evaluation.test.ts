@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  buildBm25Index, evalRecordSchema, formatGeneratorContext, RagCache, registerMethod, runEvaluation, summaryRows, unregisterMethod, writeRetrieverDescription,
-  type EvalRecord, type Hit, type LabSearcher, type Method, type QaRecord, type RagCacheEntry, type Retriever, type Trajectory,
+  buildBm25Index, endToEndLabel, evalRecordSchema, formatGeneratorContext, RagCache, registerMethod, runEvaluation, scoreOwnAnswers, summarizeRecords, summaryRows,
+  unregisterMethod, writeRetrieverDescription,
+  type ChatModel, type EvalRecord, type Hit, type LabSearcher, type Method, type MethodEnv, type QaRecord, type RagCacheEntry, type Retriever, type Trajectory,
 } from '@s3lab/toolkit';
 import { fakeChat, systemText, userText } from '../reward/fake-chat.js';
 
@@ -184,6 +185,107 @@ describe('runEvaluation: Gain Beyond RAG', () => {
   });
 });
 
+/** A method of the test's own: one document naming `docOf(question, env)`, and `answerOf(question)` as its own answer. */
+function testMethod(name: string, needs: Method['needs'], docOf: (question: string, env: MethodEnv) => string, answerOf: (question: string) => string | null = () => null): Method {
+  return {
+    name, description: 'a test method', needs,
+    run: async (qs, env) => qs.map((question): Trajectory => {
+      const docs = [{ title: 'T', text: docOf(question, env) }];
+      return {
+        method: name, question, preset: null, protocol: 'docs', prompt: '', maxSelectableId: 1, turns: [], selectedDocs: docs,
+        context: formatGeneratorContext(docs), answer: answerOf(question), counts: { documents: 1, searcherTokens: 0, turns: 1, searches: 1 }, issues: [], meta: {},
+      };
+    }),
+  };
+}
+
+describe('runEvaluation: per-method searchers', () => {
+  // Each method writes the name of the searcher it was given into its one document.
+  const named = (name: string) => testMethod(name, { retriever: false, searcher: 'chat' }, (_q, env) => `served by ${env.searcher?.name ?? 'none'}`);
+  const echo = () => fakeChat('echo', (r) => /served by (\w+)/u.exec(systemText(r))?.[1] ?? 'none');
+
+  it('a method named in searchers gets its own, the others the shared one; run.json records them by method', async () => {
+    const out = await tempDir();
+    const own = fakeChat('own', () => '');
+    const { records } = await runEvaluation({
+      methods: [named('first'), named('second')], questions: questions.slice(0, 1), generator: echo(), out,
+      searcher: fakeChat('shared', () => ''), searchers: { second: own },
+    });
+    assert.deepEqual(records.map((r) => [r.method, r.answer]), [['first', 'shared'], ['second', 'own']]);
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([run.searcher, run.searchers], ['shared', { second: 'own' }]);
+    // Without per-method searchers nothing new is recorded: earlier evaluations resume.
+    const plain = await tempDir();
+    await runEvaluation({ methods: [named('first')], questions: questions.slice(0, 1), generator: echo(), out: plain, searcher: fakeChat('shared', () => '') });
+    assert.equal('searchers' in (JSON.parse(await readFile(join(plain, 'run.json'), 'utf8')) as object), false);
+  });
+
+  it('checks each method against the searcher it gets: its own suffices, a missing one, a stray key and a lab model of another method are refused', async () => {
+    const { records } = await runEvaluation({ methods: [named('first')], questions: questions.slice(0, 1), generator: echo(), out: await tempDir(), searchers: { first: fakeChat('own', () => '') } });
+    assert.equal(records[0]?.answer, 'own', 'no shared searcher needed');
+    await assert.rejects(runEvaluation({ methods: [named('first'), named('second')], questions, generator: echo(), out: await tempDir(), searchers: { first: fakeChat('own', () => '') } }),
+      /method second needs a searcher model \(options\.searcher, or options\.searchers\["second"\]\)/u);
+    await assert.rejects(runEvaluation({ methods: [named('first')], questions, generator: echo(), out: await tempDir(), searcher: fakeChat('shared', () => ''), searchers: { frist: fakeChat('own', () => '') } }),
+      /searchers: "frist" is not one of the methods \(first\)/u);
+    await assert.rejects(runEvaluation({ methods: ['no-retrieval'], questions, generator: echo(), out: await tempDir(), searchers: { 'no-retrieval': fakeChat('own', () => '') } }),
+      /searchers: method no-retrieval takes no searcher model/u);
+    const r1 = { kind: 'lab-searcher', dir: 'some/lab-search-r1', info: { searcher: 'lab', method: 'search-r1', preset: '8-3-3', initialDocs: 3 } } as unknown as LabSearcher;
+    await assert.rejects(runEvaluation({ methods: ['s3'], questions, generator: echo(), retriever, out: await tempDir(), searchers: { s3: r1 } }),
+      /method s3 was given some\/lab-search-r1, a lab search-r1 searcher \(its s3lab\.json\); it serves search-r1 only/u);
+    // Its own searcher takes precedence over a shared one that would be refused.
+    const lab = { kind: 'lab-searcher', dir: 'some/lab-searcher' } as unknown as LabSearcher;
+    const { records: chat } = await runEvaluation({ methods: [named('first')], questions: questions.slice(0, 1), generator: echo(), out: await tempDir(), searcher: lab, searchers: { first: fakeChat('own', () => '') } });
+    assert.equal(chat[0]?.answer, 'own');
+  });
+});
+
+describe('runEvaluation: a method\'s own answer, end to end', () => {
+  // Its documents hold the right year; its own answers: A right, B wrong, C none.
+  const own: Record<string, string> = { 'Year of A?': 'It was 1282.', 'Year of B?': '1850' };
+  const answering = () => testMethod('answers-test', { retriever: false, searcher: false }, (q) => `It was ${q.includes('A') ? '1282' : q.includes('B') ? '1900' : '1850'}.`, (q) => own[q] ?? null);
+
+  it('stores the own answer scored by the same GenAcc, EM and F1; the summary adds "(end to end)" cells with GBR against the same baseline', async () => {
+    const out = await tempDir();
+    const { summary, records } = await runEvaluation({ methods: ['naive-rag', answering()], questions, generator: generator(), judge: judge(), retriever, out, k: 1 });
+    const byId = new Map(records.filter((r) => r.method === 'answers-test').map((r) => [r.id, r]));
+    assert.deepEqual(byId.get('a')?.ownAnswer, { answer: 'It was 1282.', genAcc: 1, spanMatch: true, judged: false, em: 0, f1: 0.5 });
+    assert.deepEqual(byId.get('b')?.ownAnswer, { answer: '1850', genAcc: 0, spanMatch: false, judged: true, judgeReply: 'No', em: 0, f1: 0 });
+    assert.equal(byId.get('c')?.ownAnswer, undefined, 'no own answer, no field');
+    assert.ok(['a', 'b', 'c'].every((id) => byId.get(id)?.genAcc === 1), 'the main row is still the generator reading its documents');
+    const cell = (method: string, type: string) => summary.cells.find((c) => c.method === method && c.type === type);
+    const e2e = endToEndLabel('answers-test');
+    assert.equal(e2e, 'answers-test (end to end)');
+    assert.deepEqual(summary.cells.map((c) => `${c.method}/${c.type}`).slice(3), [
+      'answers-test/bridge', 'answers-test/single-hop', 'answers-test/all', `${e2e}/bridge`, `${e2e}/single-hop`, `${e2e}/all`,
+    ], 'the end-to-end cells follow the method\'s own');
+    assert.deepEqual([cell(e2e, 'all')?.genAcc, cell(e2e, 'single-hop')?.genAcc, cell(e2e, 'bridge')?.genAcc], [1 / 3, 1, 0], 'C, unanswered, counts as wrong');
+    assert.deepEqual([cell(e2e, 'all')?.em, cell(e2e, 'all')?.f1, cell(e2e, 'all')?.judged, cell(e2e, 'all')?.questions], [0, 0.5 / 3, 1 / 3, 3]);
+    // naive RAG (k 1): A 1, B 1, C 0; own answers: A 1, B 0, C 0.
+    assert.deepEqual([cell(e2e, 'all')?.gbr, cell(e2e, 'single-hop')?.gbr, cell('answers-test', 'all')?.gbr], [-1 / 3, 0, 1 / 3]);
+    assert.equal(summary.cells.some((c) => c.method === endToEndLabel('naive-rag')), false, 'a method that never answers has no end-to-end cells');
+    const written = (await readFile(join(out, 'records.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => evalRecordSchema.parse(JSON.parse(l)));
+    assert.deepEqual(written.find((r) => r.method === 'answers-test' && r.id === 'b')?.ownAnswer?.judgeReply, 'No');
+  });
+
+  it('scoreOwnAnswers: span match alone without a judge; undefined where there is no answer', async () => {
+    assert.deepEqual(await scoreOwnAnswers([{ answer: 'It was 1282.', goldenAnswers: ['1282'] }, { answer: null, goldenAnswers: ['1900'] }, { answer: 'nineteen hundred', goldenAnswers: ['1900'] }]), [
+      { answer: 'It was 1282.', genAcc: 1, spanMatch: true, judged: false, em: 0, f1: 0.5 }, undefined, { answer: 'nineteen hundred', genAcc: 0, spanMatch: false, judged: false, em: 0, f1: 0 },
+    ]);
+    const unused: ChatModel = fakeChat('judge', () => { throw new Error('the judge is asked nothing without answers'); });
+    assert.deepEqual(await scoreOwnAnswers([{ answer: null, goldenAnswers: ['x'] }], unused), [undefined]);
+  });
+
+  it('records written before own answers were kept load and summarize without end-to-end cells', () => {
+    const old = {
+      method: 'search-r1', id: 'a', type: 'single-hop', question: 'Year of A?', goldenAnswers: ['1282'], answer: '1282', reply: '1282',
+      genAcc: 1, spanMatch: true, judged: false, em: 1, f1: 1, documents: 3, searcherTokens: 40, turns: 2, generatorPromptTokens: 10,
+    };
+    const record = evalRecordSchema.parse(JSON.parse(JSON.stringify(old)));
+    assert.equal(record.ownAnswer, undefined);
+    assert.deepEqual(summarizeRecords([record]).map((c) => c.method), ['search-r1', 'search-r1']);
+  });
+});
+
 describe('s3lab eval', () => {
   const s3lab = (...args: string[]) => spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), ...args], { cwd: root, encoding: 'utf8' });
 
@@ -243,12 +345,13 @@ describe('s3lab eval', () => {
     const noIndex = s3lab('eval', '--methods', 'naive-rag', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat');
     assert.equal(noIndex.status, 2);
     assert.match(noIndex.stderr, /--index \(or --corpus\) is needed by naive-rag/u);
-    const noSearcher = s3lab('eval', '--methods', 'naive-rag,search-r1', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl');
+    // ircot has no shipped lab model, so even on the lab world's questions it needs a --searcher.
+    const noSearcher = s3lab('eval', '--methods', 'naive-rag,ircot', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl');
     assert.equal(noSearcher.status, 2);
-    assert.match(noSearcher.stderr, /search-r1 needs a searcher model: give --searcher/u);
+    assert.match(noSearcher.stderr, /ircot needs a searcher model: give --searcher <dir\|url> or --searcher ircot=<dir\|url>\n$/u);
     const labOnly = s3lab('eval', '--methods', 's3,search-r1', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--corpus', 'datasets/lab/corpus.jsonl', '--searcher', 'datasets/models/lab-searcher');
     assert.equal(labOnly.status, 2);
-    assert.match(labOnly.stderr, /--searcher datasets\/models\/lab-searcher is a lab searcher \(s3 only\); search-r1 needs an instruction-following chat model/u);
+    assert.match(labOnly.stderr, /--searcher datasets\/models\/lab-searcher is a lab s3 model \(its s3lab\.json\); it cannot serve search-r1: give search-r1 its own with --searcher search-r1=<dir\|url>/u);
     const badCache = s3lab('eval', '--methods', 'no-retrieval', '--data', 'datasets/lab/test.jsonl', '--out', '/tmp/never', '--generator', 'test/fixtures/lm/tiny-chat', '--rag-cache', '/nonexistent/rag-cache.jsonl');
     assert.equal(badCache.status, 2);
     assert.match(badCache.stderr, /cannot read --rag-cache \/nonexistent\/rag-cache.jsonl/u);

@@ -4,6 +4,10 @@
  * the judge) scores, and EM and F1 are kept for reporting (`scoreContexts`, the reward's scorer).
  * Gain Beyond RAG is GenAcc minus the naive-RAG GenAcc of the same question, taken from the RAG
  * cache when one is given, else from this run's `naive-rag` records (which then run first).
+ * A method that answers itself (a trajectory's `answer`, Search-R1's) has that answer scored too,
+ * by the same GenAcc, EM and F1 (`ownAnswer` in its record, `… (end to end)` cells in the summary);
+ * the generator's answer from its documents stays its main row.
+ * Each method gets its own searcher from `searchers` when named there, else the shared `searcher`.
  * Per-question records go to `out/records.jsonl` as they finish (append-only, flushed, resumed
  * after a kill: finished (method, id) pairs are skipped), then `out/summary.json` is written.
  * `out/run.json` records the settings the records are made with (models, k, …); a resume with others
@@ -21,7 +25,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isLabSearcher } from '../agent/lab-searcher/loaded.js';
+import { LAB_METHODS } from '../agent/lab-searcher/lab-searcher.js';
+import { isLabSearcher, labMethodOf } from '../agent/lab-searcher/loaded.js';
 import type { Method, MethodEnv, SearcherModel } from '../agent/method.js';
 import type { GenerationSettings } from '../agent/model-call.js';
 import { getMethod } from '../agent/registry.js';
@@ -39,6 +44,7 @@ import type { Retriever } from '../retrieval/types.js';
 import { toRewardTrajectory } from '../reward/from-trajectory.js';
 import type { RagCache } from '../reward/rag-cache.js';
 import { scoreContexts } from '../reward/score.js';
+import { scoreOwnAnswers } from './own-answer.js';
 import { NAIVE_RAG_METHOD, ragCacheBaseline, runBaseline, withGbr, type GbrBaseline } from './gbr-baseline.js';
 import { evalRecordSchema, summarizeRecords, type EvalRecord, type GbrSource, type SummaryCell } from './summary.js';
 
@@ -55,8 +61,17 @@ export interface RunEvaluationOptions {
   /** The GenAcc judge (the original: the generator's own server); omitted = span match only, recorded as `judge: null`. */
   judge?: ChatModel;
   retriever?: Retriever;
-  /** The searcher of the methods that need one: a chat model, or a loaded lab searcher (s3 only). */
+  /**
+   * The searcher of the methods that need one and have none in `searchers`: a chat model, or a loaded
+   * lab searcher (it serves the method its `s3lab.json` names, s3 when it names none).
+   */
   searcher?: SearcherModel;
+  /**
+   * Searchers by method name, each taking precedence over `searcher` for its method (e.g. the lab
+   * Search-R1 policy for `search-r1`, the lab s3 searcher for `s3`). Each key must be one of
+   * `methods` that needs a searcher.
+   */
+  searchers?: Readonly<Record<string, SearcherModel>>;
   /** Searcher preset of s3 and scripted (their default: 8-3-3; a lab searcher's own). */
   preset?: string;
   /** The index kind (s3 asks for Boolean queries with `bm25`). */
@@ -122,7 +137,12 @@ const optionsSchema = z.object({
   dataSource: z.string().min(1),
 });
 
-/** The methods resolved, each checked against what the run provides. */
+/** The searcher a method gets: its own in `searchers`, else the shared one. */
+function searcherFor(options: RunEvaluationOptions, method: string): SearcherModel | undefined {
+  return Object.hasOwn(options.searchers ?? {}, method) ? options.searchers?.[method] : options.searcher;
+}
+
+/** The methods resolved, each checked against what the run provides (its own searcher, else the shared one). */
 function resolveMethods(options: RunEvaluationOptions): Method[] {
   const methods = options.methods.map((m) => (typeof m === 'string' ? getMethod(m) : m));
   if (methods.length === 0) throw new RangeError('runEvaluation: methods: name at least one method');
@@ -131,10 +151,20 @@ function resolveMethods(options: RunEvaluationOptions): Method[] {
     if (seen.has(method.name)) throw new RangeError(`runEvaluation: method ${method.name} is named twice; records are keyed by method name`);
     seen.add(method.name);
     if (method.needs.retriever && !options.retriever) throw new RangeError(`runEvaluation: method ${method.name} needs a retriever (an index)`);
-    if (method.needs.searcher && !options.searcher) throw new RangeError(`runEvaluation: method ${method.name} needs a searcher model (options.searcher)`);
-    if (method.needs.searcher === 'chat' && isLabSearcher(options.searcher)) {
-      throw new RangeError(`runEvaluation: method ${method.name} needs an instruction-following chat model as its searcher; ${options.searcher.dir} is a lab searcher (it runs s3 only)`);
+    const searcher = searcherFor(options, method.name);
+    if (method.needs.searcher && !searcher) throw new RangeError(`runEvaluation: method ${method.name} needs a searcher model (options.searcher, or options.searchers[${JSON.stringify(method.name)}])`);
+    if (method.needs.searcher === 'chat' && isLabSearcher(searcher)) {
+      throw new RangeError(`runEvaluation: method ${method.name} needs an instruction-following chat model as its searcher; ${searcher.dir} is a lab searcher (it runs ${labMethodOf(searcher)} only)`);
     }
+    // A lab model was trained for one protocol (its prompt and tags): another method would read it as noise.
+    if (isLabSearcher(searcher) && (LAB_METHODS as readonly string[]).includes(method.name) && labMethodOf(searcher) !== method.name) {
+      throw new RangeError(`runEvaluation: method ${method.name} was given ${searcher.dir}, a lab ${labMethodOf(searcher)} searcher (its s3lab.json); it serves ${labMethodOf(searcher)} only`);
+    }
+  }
+  for (const name of Object.keys(options.searchers ?? {})) {
+    const method = methods.find((m) => m.name === name);
+    if (!method) throw new RangeError(`runEvaluation: searchers: ${JSON.stringify(name)} is not one of the methods (${methods.map((m) => m.name).join(', ')})`);
+    if (!method.needs.searcher) throw new RangeError(`runEvaluation: searchers: method ${name} takes no searcher model`);
   }
   return methods;
 }
@@ -173,6 +203,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
     retriever: options.retriever, searcher: options.searcher, generator: options.generator, k: settings.k,
     preset: options.preset, retrieverKind: options.retrieverKind, sampling: options.sampling,
   };
+  const envFor = (method: Method): MethodEnv => ({ ...env, searcher: searcherFor(options, method.name) });
   const naiveInRun = methods.some((m) => m.name === NAIVE_RAG_METHOD);
   const baseline: GbrBaseline | undefined = options.ragCache
     ? ragCacheBaseline(options.ragCache, settings.dataSource)
@@ -193,7 +224,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
     const batches: QaRecord[][] = [];
     for (let start = 0; start < todo.length; start += settings.batchSize) batches.push(todo.slice(start, start + settings.batchSize));
     await mapConcurrent(batches, settings.concurrency, async (batch) => {
-      const records = (await evaluateBatch(method, batch, env, options, settings.maxTokens)).map(gbrOf);
+      const records = (await evaluateBatch(method, batch, envFor(method), options, settings.maxTokens)).map(gbrOf);
       await file.append(records);
       for (const record of records) done.set(key(record.method, record.id), record);
       finished += records.length;
@@ -221,9 +252,10 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<{ su
 }
 
 /**
- * Every setting that changes how a record is made: the models by name, retrieval and generation
- * settings, and the caller's `settings` (their sources). Not the methods or questions: each record
- * is one (method, question), and the summary covers exactly the run's own, so a resume may add
+ * Every setting that changes how a record is made: the models by name (per-method searchers under
+ * `searchers.<method>`), retrieval and generation settings, and the caller's `settings` (their
+ * sources). Not the methods or questions: each record is one (method, question), and the summary
+ * covers exactly the run's own, so a resume may add
  * either (a question id must keep its question: see the check in `runEvaluation`). Not the GBR
  * baseline: the summary recomputes GBR against this run's. Batch size and concurrency change only
  * the order records are written in.
@@ -233,6 +265,8 @@ function evaluationSettings(options: RunEvaluationOptions, settings: z.output<ty
     generator: options.generator.name,
     judge: options.judge?.name ?? null,
     searcher: options.searcher?.name ?? null,
+    // Absent without per-method searchers, as in the records of earlier runs.
+    ...(options.searchers && Object.keys(options.searchers).length > 0 ? { searchers: Object.fromEntries(Object.entries(options.searchers).map(([method, searcher]) => [method, searcher.name])) } : {}),
     preset: options.preset,
     retrieverKind: options.retrieverKind,
     sampling: options.sampling,
@@ -243,14 +277,16 @@ function evaluationSettings(options: RunEvaluationOptions, settings: z.output<ty
   };
 }
 
-/** One batch of one method: its trajectories, the generator's answers and their scores, as records. */
+/** One batch of one method: its trajectories, the generator's answers and their scores (and its own answers', if any), as records. */
 async function evaluateBatch(method: Method, batch: readonly QaRecord[], env: MethodEnv, options: RunEvaluationOptions, maxTokens: number | undefined): Promise<EvalRecord[]> {
   const trajectories = await method.run(batch.map((q) => q.question), env);
   checkTrajectories(method, batch, trajectories);
   const scored = await scoreContexts(batch.map((q, i) => ({ ...toRewardTrajectory(trajectories[i] as Trajectory, q.golden_answers), zeroShot: method.zeroShot === true })), { generator: options.generator, judge: options.judge, maxTokens });
+  const own = await scoreOwnAnswers(batch.map((q, i) => ({ answer: (trajectories[i] as Trajectory).answer, goldenAnswers: q.golden_answers })), options.judge);
   return batch.map((q, i) => {
     const t = trajectories[i] as Trajectory;
     const s = scored[i] as (typeof scored)[number];
+    const ownAnswer = own[i];
     return {
       method: method.name,
       id: q.id,
@@ -272,6 +308,7 @@ async function evaluateBatch(method: Method, batch: readonly QaRecord[], env: Me
       generatorPromptTokens: s.promptTokens,
       ...(options.keepContext === false ? {} : { context: t.context }),
       ...(options.keepContext === false || !t.turns.some((turn) => turn.output !== '') ? {} : { searcherOutputs: t.turns.map((turn) => turn.output) }),
+      ...(ownAnswer ? { ownAnswer } : {}),
     };
   });
 }

@@ -2,6 +2,8 @@
  * The summary of an evaluation: per method and question type (plus `all`), GenAcc, GBR (where a
  * naive-RAG baseline is known), EM, F1, mean documents, searcher tokens and turns, and counts — as JSON,
  * as plain rows for `formatTable` (`summaryRows`), and as an arquero table to query (`summaryTable`).
+ * A method that answers itself (Search-R1) also gets cells for its own answer, labelled
+ * `${method} (end to end)` (`endToEndLabel`), next to its main cells (the generator's answer, "Ret").
  *
  * @example
  * ```ts
@@ -11,6 +13,7 @@
  */
 import { table as arqueroTable, type ColumnTable } from 'arquero';
 import { z } from 'zod';
+import { ownAnswerSchema, type OwnAnswer } from './own-answer.js';
 
 /** Where a record's naive-RAG GenAcc comes from: the RAG cache, or the `naive-rag` records of the same run. */
 export const GBR_SOURCES = ['rag-cache', 'naive-rag'] as const;
@@ -48,6 +51,12 @@ export const evalRecordSchema = z.object({
   ragSource: z.enum(GBR_SOURCES).optional(),
   /** Gain Beyond RAG: `genAcc - ragGenAcc`. */
   gbr: z.number().min(-1).max(1).optional(),
+  /**
+   * The method's own answer (its trajectory's `answer`, e.g. Search-R1's `<answer>`) scored by the
+   * same GenAcc, EM and F1 as the generator's: the "end to end" row. Absent when the method wrote no
+   * answer, and in records written before it was kept. Its GBR is `ownAnswer.genAcc - ragGenAcc`.
+   */
+  ownAnswer: ownAnswerSchema.optional(),
 });
 export type EvalRecord = z.output<typeof evalRecordSchema>;
 
@@ -71,8 +80,33 @@ export interface SummaryCell {
 const ALL = 'all';
 
 /**
+ * The summary's method label of a method's own answers (the paper's "Search-R1 (end to end)").
+ *
+ * @example
+ * ```ts
+ * endToEndLabel('search-r1'); // 'search-r1 (end to end)'
+ * ```
+ */
+export function endToEndLabel(method: string): string {
+  return `${method} (end to end)`;
+}
+
+/** What one record scores in a cell: the generator's answer, or the method's own. */
+type Scores = Pick<EvalRecord, 'genAcc' | 'em' | 'f1' | 'judged' | 'gbr'>;
+
+const generatorScores = (r: EvalRecord): Scores => r;
+// A question the method left unanswered counts as wrong end to end, as an evaluation of its answers would count it.
+const UNANSWERED: Pick<OwnAnswer, 'genAcc' | 'em' | 'f1' | 'judged'> = { genAcc: 0, em: 0, f1: 0, judged: false };
+const ownScores = (r: EvalRecord): Scores => {
+  const own = r.ownAnswer ?? UNANSWERED;
+  return { genAcc: own.genAcc, em: own.em, f1: own.f1, judged: own.judged, gbr: r.ragGenAcc === undefined ? undefined : own.genAcc - r.ragGenAcc };
+};
+
+/**
  * Cells per method (in first-seen order) and type (sorted, then `all`). Means are plain averages
- * over questions, as the paper's per-dataset accuracies.
+ * over questions, as the paper's per-dataset accuracies. A method with an own answer in any of its
+ * records gets a second set of cells right after its own, `endToEndLabel(method)`, scoring those
+ * answers over all its questions (one without an own answer counts as wrong).
  */
 export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] {
   const groups = new Map<string, Map<string, EvalRecord[]>>();
@@ -88,18 +122,29 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
   const cells: SummaryCell[] = [];
   for (const [method, byType] of groups) {
     const types = [...byType.keys()].filter((t) => t !== ALL).sort();
-    for (const type of [...types, ALL]) {
-      const list = byType.get(type) ?? [];
-      const mean = (pick: (r: EvalRecord) => number): number => list.reduce((sum, r) => sum + pick(r), 0) / list.length;
-      const gains = list.flatMap((r) => (r.gbr === undefined ? [] : [r.gbr]));
-      cells.push({
-        method, type, questions: list.length,
-        genAcc: mean((r) => r.genAcc), gbr: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : null, em: mean((r) => r.em), f1: mean((r) => r.f1), judged: mean((r) => (r.judged ? 1 : 0)),
-        documents: mean((r) => r.documents), searcherTokens: mean((r) => r.searcherTokens), turns: mean((r) => r.turns),
-      });
+    const all = byType.get(ALL) ?? [];
+    const scorings: [string, (r: EvalRecord) => Scores][] = [[method, generatorScores]];
+    if (all.some((r) => r.ownAnswer !== undefined)) scorings.push([endToEndLabel(method), ownScores]);
+    for (const [label, score] of scorings) {
+      for (const type of [...types, ALL]) cells.push(summaryCell(label, type, byType.get(type) ?? [], score));
     }
   }
   return cells;
+}
+
+/** The means of one cell's records, as `score` reads them. */
+function summaryCell(method: string, type: string, list: readonly EvalRecord[], score: (r: EvalRecord) => Scores): SummaryCell {
+  const mean = (pick: (r: EvalRecord) => number): number => list.reduce((sum, r) => sum + pick(r), 0) / list.length;
+  const gains = list.flatMap((r) => {
+    const { gbr } = score(r);
+    return gbr === undefined ? [] : [gbr];
+  });
+  return {
+    method, type, questions: list.length,
+    genAcc: mean((r) => score(r).genAcc), gbr: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : null,
+    em: mean((r) => score(r).em), f1: mean((r) => score(r).f1), judged: mean((r) => (score(r).judged ? 1 : 0)),
+    documents: mean((r) => r.documents), searcherTokens: mean((r) => r.searcherTokens), turns: mean((r) => r.turns),
+  };
 }
 
 /**
