@@ -29,3 +29,5 @@ export type { Figure, PlotTrace, BarChartOptions } from './plot.js';
 export { plotlyLibrarySource, plotlyDrawScript, scriptJson } from './plotly.js';
 export { displayProgress, displayProgressCallback, progressBundle } from './live-progress.js';
 export type { DisplayProgressOptions } from './live-progress.js';
+export { sideBySide, stopReason, transcriptView } from './transcript.js';
+export type { StopKind, StopReason, TranscriptDoc, TranscriptSelection, TranscriptStep, TranscriptView, TranscriptViewOptions } from './transcript.js';
