@@ -17,6 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bm25Index, generateLabWorld, isYesNoQuestion, labSearcherPrompt, loadTokenizer, searcherDemonstrations, type SftExample } from '../../toolkit/src/index.js';
+import { methodDemonstrations } from '../../toolkit/src/pipelines/method-demonstrations.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +38,13 @@ const { values } = parseArgs({
     keep: { type: 'string', default: '3' },
     query: { type: 'string', default: 'names' },
     'max-names': { type: 'string', default: '1' },
+    // The lab Search-R1 policy's and DeepRetrieval rewriter's warm starts (toolkit/src/pipelines/method-demonstrations.ts)
+    // are packed the same way, from the same worlds; --preset, --keep, --query and --max-names are s3's.
+    method: { type: 'string', default: 's3' },
   },
 });
+const method = values.method;
+if (method !== 's3' && method !== 'search-r1' && method !== 'deep-retrieval') throw new Error(`--method: expected s3, search-r1 or deep-retrieval, got ${method}`);
 if (values.query !== 'names' && values.query !== 'question+names') throw new Error(`--query: expected names or question+names, got ${values.query}`);
 const query = values.query;
 const tokenizer = await loadTokenizer(values.tokenizer);
@@ -54,8 +60,13 @@ async function demonstrations(seed: number, splits: Splits, scale: number, every
   const retriever = Bm25Index.build(lab.corpus);
   const pool = splits === 'all' ? [...lab.splits.train, ...lab.splits.dev, ...lab.splits.test] : lab.splits[splits];
   const questions = pool.filter((q) => !isYesNoQuestion(q.golden_answers)).map((q) => q.question);
-  const draws = everyVariant ? variants.map((v) => [v]) : [variants];
   const examples: SftExample[] = [];
+  if (method !== 's3') {
+    // Each method draws one of two variants per question; `everyVariant` draws twice, with two seeds.
+    const qa = pool.filter((q) => !isYesNoQuestion(q.golden_answers)).map((q) => ({ question: q.question, goldenAnswers: q.golden_answers }));
+    for (const drawSeed of everyVariant ? [seed, seed + 1000] : [seed]) examples.push(...(await methodDemonstrations({ method, questions: qa, retriever, tokenizer, seed: drawSeed })).examples);
+  }
+  const draws = method !== 's3' ? [] : everyVariant ? variants.map((v) => [v]) : [variants];
   for (const drawn of draws) {
     const demos = await searcherDemonstrations({ questions, retriever, tokenizer, preset: values.preset, initialDocs: 3, retrieverKind: 'bm25', buildPrompt: labSearcherPrompt, seed, variants: drawn });
     examples.push(...demos.examples);
@@ -82,6 +93,6 @@ await writeFile(join(values.pack, 'examples.u16'), pack(examples));
 await writeFile(join(values.pack, 'held-out.u16'), pack(heldOut));
 const eosId = tokenizer.eosTokenIds[0] as number;
 const padId = tokenizer.tokenToId('<|endoftext|>') ?? 0;
-await writeFile(join(values.pack, 'meta.json'), JSON.stringify({ vocabSize: tokenizer.vocabSize, eosId, padId, heldOut: heldOut.length, heldOutSeed: evalSeed, evalTrain: values['eval-train'], maxTokens, seeds: values.seeds, scale: Number(values.scale), preset: values.preset, keep: values.keep, query, maxNames: Number(values['max-names']) }));
+await writeFile(join(values.pack, 'meta.json'), JSON.stringify({ vocabSize: tokenizer.vocabSize, eosId, padId, heldOut: heldOut.length, heldOutSeed: evalSeed, evalTrain: values['eval-train'], maxTokens, method, seeds: values.seeds, scale: Number(values.scale), preset: values.preset, keep: values.keep, query, maxNames: Number(values['max-names']) }));
 const tokens = examples.reduce((n, e) => n + e.prompt.length + e.completion.length, 0);
 console.log(`packed ${examples.length} demonstrations (${tokens} tokens) into ${values.pack}`);

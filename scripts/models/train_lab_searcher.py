@@ -99,7 +99,8 @@ def query_exact_match(model, held_out, decode, device, limit: int = 200) -> floa
         if total >= limit:
             break
     model.train()
-    return right / max(1, total)
+    # Only s3's transcripts have follow-up queries in this form (Search-R1's and DeepRetrieval's have none).
+    return right / total if total else None
 
 
 def save(model, out) -> None:
@@ -174,14 +175,15 @@ def main() -> None:
                 break
     accuracy = held_out_accuracy(model, held_out, meta['padId'], device)
     queries = query_exact_match(model, held_out, decode, device)
-    print(f'held-out follow-up queries written exactly: {100 * queries:.1f}%', flush=True)
+    if queries is not None:
+        print(f'held-out follow-up queries written exactly: {100 * queries:.1f}%', flush=True)
     out = Path(args.out)
     save(model, out)
     (out / 'training.json').write_text(json.dumps({
         'command': 'python3 scripts/models/train_lab_searcher.py ' + ' '.join(sys.argv[1:]),
         'trainer': f'torch {torch.__version__} + transformers Qwen2ForCausalLM, bf16 autocast, AdamW',
         'device': torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu',
-        'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutSeed': meta.get('heldOutSeed'), 'heldOutActionAccuracy': accuracy, 'heldOutQueryExactMatch': queries,
+        'method': meta.get('method', 's3'), 'seeds': meta['seeds'], 'examples': len(examples), 'heldOut': len(held_out), 'heldOutSeed': meta.get('heldOutSeed'), 'heldOutActionAccuracy': accuracy, 'heldOutQueryExactMatch': queries,
         'architecture': {k: getattr(model.config, k) for k in ('hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads')},
         'init': args.init, 'parameters': params, 'steps': step, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup,
         'contextLossWeight': args.context_loss_weight, 'tokens': tokens, 'seconds': time.time() - started, 'curve': curve,

@@ -19,17 +19,18 @@ export type { GenerationSettings, Generated } from './model-call.js';
 export {
   buildSearcherPrompt, INVALID_ACTION_FEEDBACK, modelPolicy, parseSearcherResponse, runSearcher,
   runSearchLoop, type ModelPolicyOptions, type ParsedSearcherResponse, type ParseSearcherOptions,
-  type PolicyOutput, type RunSearcherOptions, type SearcherAction, type SearcherPolicy,
+  type PolicyOutput, type PolicyState, type RunSearcherOptions, type SearcherAction, type SearcherPolicy, type TurnPolicy,
   type SearcherPromptOptions, type SearcherState, type SearchLoopOptions,
 } from './searcher/index.js';
 export { runScriptedSearcher, scriptedPolicy, followUpQuery, queryTag } from './scripted/scripted-searcher.js';
 export type { FollowUpQueryStyle, ScriptedSearcherOptions } from './scripted/scripted-searcher.js';
 export { properNames } from './scripted/names.js';
 export {
-  BEGIN_SEARCH_QUERY, BEGIN_SEARCH_RESULT, condensedNotes, cutAfterFirst, deepRetrieval,
+  BEGIN_SEARCH_QUERY, BEGIN_SEARCH_RESULT, condensedNotes, cutAfterFirst, DEEP_RETRIEVAL_STOP_AFTER, deepRetrieval,
   deepRetrievalPrompt, END_SEARCH_QUERY, END_SEARCH_RESULT, firstSentence, generatorDocs, ircot,
-  ircotPrompt, naiveRag, noRetrieval, readRewrite, reasonInDocumentsPrompt, SEARCH_R1_FEEDBACK,
-  searchO1, searchO1Prompt, searchR1, searchR1Prompt,
+  ircotPrompt, naiveRag, noRetrieval, readRewrite, reasonInDocumentsPrompt, runDeepRetrieval, runSearchR1, SEARCH_R1_FEEDBACK,
+  SEARCH_R1_SETTINGS, SEARCH_R1_STOP_AFTER, searchO1, searchO1Prompt, searchR1, searchR1Prompt,
+  type RunDeepRetrievalOptions, type RunSearchR1Options,
 } from './baselines/index.js';
 export { requireRetriever, requireChatSearcher } from './method.js';
 export type { Method, MethodEnv, MethodNeeds, SearcherModel } from './method.js';
@@ -39,8 +40,9 @@ export type { TurnProtocol, TurnRun, TurnStep, RunTurnsOptions } from './turns.j
 export { s3Searcher } from './searcher/method.js';
 export { scriptedSearcher } from './scripted/method.js';
 export {
-  flattenRecord, isLabSearcher, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labSearcherMethod,
-  labSearcherPrompt, LmSearcherPolicy, loadLabSearcher, readLabSearcherInfo, runLabSearcher,
+  flattenRecord, isLabSearcher, LAB_METHODS, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labDeepRetrievalPrompt, labMethodOf, labPolicyLoop, labSearcherMethod,
+  labSearcherPrompt, labSearchR1Prompt, LmSearcherPolicy, loadLabSearcher, readLabSearcherInfo, requireLabMethod, runLabSearcher,
+  type LabMethod, type PolicyLoop, type PolicyLoopSettings,
   writeLabSearcherInfo, type LabSearcher, type LabSearcherInfo, type LabSearcherMethodOptions,
   type LmSearcherOptions, type LoadLabSearcherOptions, type RunLabSearcherOptions,
   type SearcherTokens,

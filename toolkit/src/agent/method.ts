@@ -19,7 +19,7 @@ import { isLabSearcher } from './lab-searcher/loaded.js';
 import type { GenerationSettings } from './model-call.js';
 import type { Trajectory } from './trajectory.js';
 
-/** A searcher/reasoner: an instruction-following chat model, or a trained lab searcher loaded in process (s3 only). */
+/** A searcher/reasoner: an instruction-following chat model, or a trained lab model loaded in process (it runs the method it was trained for: s3, search-r1 or deep-retrieval). */
 export type SearcherModel = ChatModel | LabSearcher;
 
 /**
@@ -78,7 +78,7 @@ export function requireRetriever(method: string, env: MethodEnv): Retriever {
 
 /**
  * The chat-model searcher of a method that needs one, or an error naming the method and what it
- * was given instead (a lab searcher runs the s3 protocol only: it was never taught another).
+ * was given instead (a lab model runs the one protocol it was trained on).
  *
  * @example
  * ```ts
@@ -88,6 +88,6 @@ export function requireRetriever(method: string, env: MethodEnv): Retriever {
 export function requireChatSearcher(method: string, env: MethodEnv): ChatModel {
   const { searcher } = env;
   if (searcher === undefined) throw new Error(`method ${method} needs a searcher model (env.searcher, --searcher <dir|url>)`);
-  if (isLabSearcher(searcher)) throw new Error(`method ${method} needs an instruction-following chat model as its searcher; ${searcher.dir} is a lab searcher (it runs s3 only)`);
+  if (isLabSearcher(searcher)) throw new Error(`method ${method} needs an instruction-following chat model as its searcher; ${searcher.dir} is a lab model (it runs only the method it was trained for)`);
   return searcher;
 }

@@ -11,12 +11,12 @@
  * const trajectories = await getMethod('scripted').run(['Who founded Cuga Records?'], { retriever });
  * ```
  */
-import { deepRetrieval } from './baselines/deep-retrieval.js';
+import { deepRetrieval } from './baselines/deep-retrieval-method.js';
 import { ircot } from './baselines/ircot.js';
 import { naiveRag } from './baselines/naive-rag.js';
 import { noRetrieval } from './baselines/no-retrieval.js';
 import { searchO1 } from './baselines/search-o1.js';
-import { searchR1 } from './baselines/search-r1.js';
+import { searchR1 } from './baselines/search-r1-method.js';
 import type { Method } from './method.js';
 import { scriptedSearcher } from './scripted/method.js';
 import { s3Searcher } from './searcher/method.js';

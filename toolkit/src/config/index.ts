@@ -71,6 +71,10 @@ export const LAB_PATHS = Object.freeze({
   searcher: 'datasets/models/lab-searcher',
   /** The shipped warm start RL begins from. */
   warmStart: 'datasets/models/lab-searcher/sft',
+  /** The shipped lab Search-R1 policy (searches and answers, trained on the exact match of its own answer); its warm start in `sft/`. */
+  searchR1: 'datasets/models/lab-search-r1',
+  /** The shipped lab DeepRetrieval query rewriter (trained on the recall of the supporting passages); its warm start in `sft/`. */
+  deepRetrieval: 'datasets/models/lab-deep-retrieval',
   /** The lab dense encoder (e5-style, ONNX). */
   encoder: 'datasets/models/lab-e5-small',
   /**

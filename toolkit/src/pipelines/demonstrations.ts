@@ -77,26 +77,43 @@ export async function searcherDemonstrations(options: SearcherDemonstrationOptio
     runs.forEach((t, j) => { trajectories[indices[j] as number] = t; });
   }
 
-  const template = customTemplate ?? ((prompt: string) => tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true }));
-  const endOfTurn = tokenizer.eosTokenIds[0];
-  if (endOfTurn === undefined) throw new Error('searcherDemonstrations: the tokenizer names no end-of-sequence token');
-  const examples = await Promise.all(trajectories.map(async (t) => {
-    const prompt = await tokenizer.encode(template(t.prompt), { addSpecialTokens: false });
-    const completion: number[] = [];
-    const completionMask: number[] = [];
-    for (const turn of t.turns) {
-      const action = await tokenizer.encode(turn.response, { addSpecialTokens: false });
-      // A response that does not end in a query ends the turn with the end-of-turn token.
-      if (!turn.response.trimEnd().endsWith('</query>')) action.push(endOfTurn);
-      completion.push(...action);
-      completionMask.push(...action.map(() => 1));
-      if (turn.observation !== '') {
-        const observation = await tokenizer.encode(turn.observation, { addSpecialTokens: false });
-        completion.push(...observation);
-        completionMask.push(...observation.map(() => 0));
-      }
-    }
-    return { prompt, completion, completionMask };
-  }));
+  const template = customTemplate ?? chatTemplate(tokenizer);
+  const examples = await Promise.all(trajectories.map((t) => transcriptExample(tokenizer, template, t, ['</query>'])));
   return { examples, trajectories, variants: drawn };
+}
+
+/** The tokenizer's chat template around a user prompt, with the assistant header (how the policies render a prompt). */
+export function chatTemplate(tokenizer: TextTokenizer): (prompt: string) => string {
+  return (prompt) => tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true });
+}
+
+/**
+ * A transcript tokenised as `LmSearcherPolicy` records a model's run: the prompt through the
+ * template; each response's tokens trained, closed by the end-of-turn token unless it ends with
+ * one of `stopAfter` (where the environment cuts the turn); each observation's tokens as untrained state.
+ *
+ * @example
+ * ```ts
+ * const example = await transcriptExample(tokenizer, chatTemplate(tokenizer), trajectory, ['</search>', '</answer>']);
+ * ```
+ */
+export async function transcriptExample(tokenizer: TextTokenizer, template: (prompt: string) => string, t: Pick<Trajectory, 'prompt' | 'turns'>, stopAfter: readonly string[]): Promise<SftExample> {
+  const endOfTurn = tokenizer.eosTokenIds[0];
+  if (endOfTurn === undefined) throw new Error('transcriptExample: the tokenizer names no end-of-sequence token');
+  const prompt = await tokenizer.encode(template(t.prompt), { addSpecialTokens: false });
+  const completion: number[] = [];
+  const completionMask: number[] = [];
+  for (const turn of t.turns) {
+    const action = await tokenizer.encode(turn.response, { addSpecialTokens: false });
+    const response = turn.response.trimEnd();
+    if (!stopAfter.some((stop) => response.endsWith(stop))) action.push(endOfTurn);
+    completion.push(...action);
+    completionMask.push(...action.map(() => 1));
+    if (turn.observation !== '') {
+      const observation = await tokenizer.encode(turn.observation, { addSpecialTokens: false });
+      completion.push(...observation);
+      completionMask.push(...observation.map(() => 0));
+    }
+  }
+  return { prompt, completion, completionMask };
 }

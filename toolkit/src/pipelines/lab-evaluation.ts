@@ -1,6 +1,6 @@
 /**
  * Greedy evaluation of a lab searcher on held-out questions through the one evaluation path
- * (`runEvaluation`, method `s3` with the loaded lab searcher): each question's run, the frozen
+ * (`runEvaluation`, the method it was trained for with the loaded lab model): each question's run, the frozen
  * generator's answer, GenAcc and GBR against the RAG cache, one record per question in the
  * records format of `s3lab eval` (a killed evaluation resumes from its records). The lab run
  * evaluates in worker threads: each opens its own retriever and generator from the job's
@@ -11,6 +11,7 @@ import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LAB_METHODS } from '../agent/lab-searcher/lab-searcher.js';
 import { loadLabSearcher } from '../agent/lab-searcher/loaded.js';
 import { LAB_DATA_SOURCE } from '../config/index.js';
 import { readFinishedJsonl } from '../core/resumable-jsonl.js';
@@ -28,6 +29,8 @@ import { RagCache } from '../reward/rag-cache.js';
  * description both sides read (the worker validates it).
  */
 export const searcherEvaluationJobSchema = z.object({
+  /** What the model was trained for, the method it runs (default s3). */
+  method: z.enum(LAB_METHODS).optional(),
   /** The searcher (config.json + model.safetensors). */
   modelDir: z.string().min(1),
   questions: z.array(z.object({ id: z.string(), question: z.string(), goldenAnswers: z.array(z.string()), type: z.string().optional() })),
@@ -75,10 +78,11 @@ export async function evaluateSearcherJob(job: SearcherEvaluationJob, onProgress
   const opened = await openRetrieverSource(job.retriever, 'retriever');
   const threads = job.threads === undefined ? {} : { threads: job.threads };
   const generatorModel = await openChatModelSource(job.generator, { label: 'generator', ...threads, ...(job.generatorModel ? { model: job.generatorModel } : {}) });
-  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', preset: job.preset, initialDocs: job.initialDocs, selection: job.selection }, job.tokenizer, threads);
+  const method = job.method ?? 's3';
+  const searcher = await loadLabSearcher(job.modelDir, { searcher: 'lab', ...(method === 's3' ? {} : { method }), preset: job.preset, initialDocs: job.initialDocs, selection: job.selection }, job.tokenizer, threads);
   try {
     const { records } = await runEvaluation({
-      methods: ['s3'], questions: job.questions.map(toQaRecord), out: job.out,
+      methods: [method], questions: job.questions.map(toQaRecord), out: job.out,
       generator: cachedChatModel(generatorModel, { dir: job.generatorCache }), retriever: opened.retriever, retrieverKind: opened.kind ?? 'dense',
       searcher, preset: job.preset, sampling: { maxTokens: job.maxResponseTokens },
       ragCache: await RagCache.load(job.ragCache), dataSource: LAB_DATA_SOURCE, batchSize: EVAL_BATCH, concurrency: 1,

@@ -22,12 +22,34 @@ export function labResultRows(report: LabRunReport): Record<string, string | num
   // The test set's own question types (a world of your own may have none, or others), then all.
   const present = Object.keys(naiveRag.genAcc).filter((t) => t !== 'all' && (t !== 'multi-hop' || report.evaluation.multiHopOverNaive !== null));
   const columns = [...TYPES.filter((t) => present.includes(t)), ...present.filter((t) => !(TYPES as readonly string[]).includes(t)).sort(), 'all'];
-  return [naiveRag, sft, rl].map((m: MethodScores) => ({
-    method: m.method,
-    ...Object.fromEntries(columns.map((t) => [t, roundTo(m.genAcc[t] ?? 0)])),
-    GBR: roundTo(m.gbr.all ?? 0),
+  const row = (m: MethodScores, label: string, scores: Pick<MethodScores, 'genAcc' | 'gbr'>): Record<string, string | number> => ({
+    method: label,
+    ...Object.fromEntries(columns.map((t) => [t, roundTo(scores.genAcc[t] ?? 0)])),
+    GBR: roundTo(scores.gbr.all ?? 0),
     documents: roundTo(m.documents),
     searches: roundTo(m.searches),
+  });
+  // A policy that answers itself (Search-R1) also gets its own answers' row: the paper's "end to end".
+  return [naiveRag, sft, rl].flatMap((m: MethodScores) => [row(m, m.method, m), ...(m.endToEnd ? [row(m, `${m.method} (end to end)`, m.endToEnd)] : [])]);
+}
+
+/**
+ * The learning curve over training questions: GenAcc (%) with its 95% interval, and GBR, at each evaluated step.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTable(curveRows(report), { digits: 1 }));
+ * ```
+ */
+export function curveRows(report: Pick<LabRunReport, 'curve'>): Record<string, number>[] {
+  return report.curve.map((p) => ({
+    step: p.step,
+    questions: p.questions,
+    genAcc: roundTo(p.genAcc.mean),
+    low: roundTo(p.genAcc.low),
+    high: roundTo(p.genAcc.high),
+    GBR: roundTo(p.gbr),
+    ...(p.endToEnd ? { endToEnd: roundTo(p.endToEnd.mean), endToEndLow: roundTo(p.endToEnd.low), endToEndHigh: roundTo(p.endToEnd.high) } : {}),
   }));
 }
 
@@ -72,5 +94,5 @@ export function labRunProgressLine(event: LabRunEvent, algorithm: string): strin
     const m = event.metrics;
     return `${algorithm.toUpperCase()} step ${event.step}/${event.steps}: reward ${m.reward.toFixed(3)}, GenAcc ${m.genAcc.toFixed(3)}, KL ${m.kl.toFixed(4)}, searches ${m.searches.toFixed(2)}, ${m.seconds.total.toFixed(0)} s`;
   }
-  return `evaluating the ${event.method} searcher: ${event.done}/${event.total}`;
+  return `evaluating the ${event.method} policy: ${event.done}/${event.total}`;
 }

@@ -14,7 +14,9 @@ import type { Trajectory } from '../agent/trajectory.js';
 import type { RewardTrajectory } from './types.js';
 
 /**
- * The reward's record of a trajectory (counts copied, golden answers copied, `dataSource` only when given).
+ * The reward's record of a trajectory (counts copied, golden answers copied, `dataSource` and the
+ * supporting passages' ids `goldDocs` only when given; the method's own answer when it wrote one,
+ * and the ids of every document its searches retrieved).
  *
  * @example
  * ```ts
@@ -22,7 +24,8 @@ import type { RewardTrajectory } from './types.js';
  * // { question: 'Q?', goldenAnswers: ['A'], context: '', documents: 0, searcherTokens: 0, turns: 0 }
  * ```
  */
-export function toRewardTrajectory(trajectory: Pick<Trajectory, 'question' | 'context' | 'counts'>, goldenAnswers: readonly string[], dataSource?: string): RewardTrajectory {
+export function toRewardTrajectory(trajectory: Pick<Trajectory, 'question' | 'context' | 'counts'> & Partial<Pick<Trajectory, 'answer' | 'turns'>>, goldenAnswers: readonly string[], dataSource?: string, goldDocs?: readonly string[]): RewardTrajectory {
+  const retrievedIds = trajectory.turns?.flatMap((t) => t.retrieved.map((d) => d.id)) ?? [];
   return {
     question: trajectory.question,
     goldenAnswers: [...goldenAnswers],
@@ -31,5 +34,8 @@ export function toRewardTrajectory(trajectory: Pick<Trajectory, 'question' | 'co
     searcherTokens: trajectory.counts.searcherTokens,
     turns: trajectory.counts.turns,
     ...(dataSource === undefined ? {} : { dataSource }),
+    ...(trajectory.answer === undefined || trajectory.answer === null ? {} : { answer: trajectory.answer }),
+    ...(retrievedIds.length === 0 ? {} : { retrievedIds }),
+    ...(goldDocs === undefined ? {} : { goldDocs: [...goldDocs] }),
   };
 }

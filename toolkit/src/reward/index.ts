@@ -19,3 +19,5 @@ export { RagCache, precomputeRagCache, ragCacheEntrySchema } from './rag-cache.j
 export type { RagCacheEntry, OriginalRagCache, PrecomputeRagCacheOptions, PrecomputeRagCacheResult } from './rag-cache.js';
 export { isYesNoQuestion, filterTrainingQuestions, buildTrainingRows } from './training-set.js';
 export type { TrainingFilterResult, BuildTrainingRowsOptions } from './training-set.js';
+export { OwnAnswerReward, type OwnAnswerDetail } from './answer-exact-match.js';
+export { RetrievalRecallReward, type RetrievalRecallDetail } from './retrieval-recall.js';

@@ -29,6 +29,12 @@ export interface RewardTrajectory {
   turns: number;
   /** The RAG-cache section of the question (the original's `data_source`); the reward's default when absent. */
   dataSource?: string;
+  /** The method's own answer, where it writes one (Search-R1's `<answer>`): what `OwnAnswerReward` scores. */
+  answer?: string | null;
+  /** Ids of the documents its searches retrieved, in order (first search first): what `RetrievalRecallReward` reads. */
+  retrievedIds?: string[];
+  /** Ids of the passages that answer the question (the original's `gt_docs`). */
+  goldDocs?: string[];
 }
 
 export const rewardTrajectorySchema = z.object({
@@ -39,6 +45,9 @@ export const rewardTrajectorySchema = z.object({
   searcherTokens: z.number().int().min(0),
   turns: z.number().int().min(0),
   dataSource: z.string().optional(),
+  answer: z.string().nullable().optional(),
+  retrievedIds: z.array(z.string()).optional(),
+  goldDocs: z.array(z.string()).optional(),
 });
 
 

@@ -15,7 +15,7 @@ export { gaeAdvantages, groupRelativeAdvantages, whiten, type GaeOptions, type G
 export { clippedPolicyLoss, clippedValueLoss, entropyFromLogits, klPenalty, maskedMean, KL_PENALTY_KINDS, type ClippedPolicyLossInput, type ClippedPolicyLossResult, type ClippedValueLossInput, type KlPenaltyKind } from './losses.js';
 export { actionForward, actionRuns, type ActionForward, type ActionSequence } from './action-forward.js';
 export { ValueHead, VALUE_HEAD_FILE } from './value-head.js';
-export { collectRollouts, rewardRollouts, sampleRollouts, type SampledRollout, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+export { collectRollouts, policyLoopOf, rewardRollouts, sampleRollouts, type RolloutLoop, type SampledRollout, type CollectRolloutsOptions, type CollectedRollouts, type Rollout, type RolloutReward, type RolloutRewardDetail, type SearchSettings, type TrainingQuestion } from './rollouts.js';
 export { rlConfig, rlConfigSchema, RL_PRESETS, type RlConfig, type RlPresetName } from './config.js';
 export { createSearcherTrainer } from './trainer.js';
 export { PpoTrainer } from './ppo.js';

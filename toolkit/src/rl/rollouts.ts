@@ -1,9 +1,12 @@
 /**
- * Rollouts: the searcher policy runs the s3 loop on a batch of questions (several samples per
- * question for GRPO), the frozen generator answers from each run's selected documents, and the
- * reward (GBR by default) scores it. Each rollout keeps the exact tokens sampled and which of them
+ * Rollouts: the policy runs its method's loop on a batch of questions (several samples per
+ * question for GRPO) — s3's search loop, or Search-R1's or DeepRetrieval's (`labPolicyLoop`) — and
+ * the reward scores each run: for s3, the frozen generator answers from the selected documents and
+ * GBR scores the answer; for Search-R1, its own answer's exact match; for DeepRetrieval, the recall
+ * of the supporting passages. Each rollout keeps the exact tokens sampled and which of them
  * are actions, which is all PPO needs besides the reward.
  */
+import type { PolicyLoop } from '../agent/lab-searcher/policy-loop.js';
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import { OnnxCausalLM, onnxRunsHere, type CausalLM, type TransformerLM } from '../models/lm/index.js';
@@ -14,15 +17,16 @@ import { toRewardTrajectory } from '../reward/from-trajectory.js';
 import { flattenRecord, LmSearcherPolicy, type LmSearcherOptions } from '../agent/lab-searcher/lm-policy.js';
 
 /**
- * What scores rollouts: `GenerationReward` (GBR with the frozen generator) in every real run; any
- * other rule with the same shape (e.g. a format reward) trains the same way.
+ * What scores rollouts: `GenerationReward` (GBR with the frozen generator) for s3,
+ * `OwnAnswerReward` for Search-R1, `RetrievalRecallReward` for DeepRetrieval; any other rule with
+ * the same shape (e.g. a format reward) trains the same way.
  */
 export interface RolloutReward {
   scoreDetailed(trajectories: readonly RewardTrajectory[]): Promise<RolloutRewardDetail[]>;
 }
 
-/** The parts of a reward the trainer logs. */
-export type RolloutRewardDetail = Pick<RewardDetail, 'reward' | 'genAcc' | 'ragGenAcc' | 'gbr' | 'answer'>;
+/** The parts of a reward the trainer logs (`RewardDetail` of GBR has them all; a rule without a generator leaves `genAcc` null). */
+export type RolloutRewardDetail = Pick<RewardDetail, 'reward' | 'ragGenAcc' | 'gbr' | 'answer'> & { genAcc: number | null };
 
 /** A question with what the reward needs. */
 export interface TrainingQuestion {
@@ -31,6 +35,8 @@ export interface TrainingQuestion {
   goldenAnswers: string[];
   /** Question kind, for per-type reports (lab world: single-hop, bridge, …). */
   type?: string;
+  /** Ids of the passages that answer it (the lab world's `supporting_facts`; the original's `gt_docs`): DeepRetrieval's reward. */
+  supportingDocs?: string[];
 }
 
 export interface Rollout {
@@ -55,6 +61,15 @@ export interface CollectedRollouts {
 
 export type SearchSettings = Omit<SearchLoopOptions, 'questions' | 'method'>;
 
+/** How rollouts run: s3's search loop with these settings, or any method's loop (`labPolicyLoop`). */
+export type RolloutLoop = SearchSettings | PolicyLoop;
+
+/** The loop of a rollout setting: a `PolicyLoop` as it is, s3's search settings as s3's loop. */
+export function policyLoopOf(loop: RolloutLoop): PolicyLoop {
+  if ('run' in loop) return loop;
+  return { method: 's3', stopAfter: ['</query>'], run: (questions, policy, method = 's3') => runSearchLoop({ ...loop, questions, policy, method }) };
+}
+
 export interface CollectRolloutsOptions {
   /** The policy; rollouts are sampled from `sampler` when one is given (a copy of the same weights). */
   lm: TransformerLM;
@@ -65,15 +80,16 @@ export interface CollectRolloutsOptions {
   questions: readonly TrainingQuestion[];
   /** Runs per question (GRPO's group size). Default 1. */
   samplesPerQuestion?: number;
-  search: SearchSettings;
+  /** s3's search settings, or the loop of another method. */
+  search: RolloutLoop;
   /** Sampling of the searcher (temperature 0.6 in the released training run). */
   sampling: LmSearcherOptions;
-  /** Method name in the trajectories. Default `s3`. */
+  /** Method name in the trajectories. Default: the loop's method. */
   method?: string;
 }
 
 /** A rollout before the reward: what the policy did, with the question it answered. */
-export type SampledRollout = Omit<Rollout, 'reward' | 'detail'> & { goldenAnswers: string[] };
+export type SampledRollout = Omit<Rollout, 'reward' | 'detail'> & Pick<TrainingQuestion, 'goldenAnswers' | 'supportingDocs'>;
 
 /**
  * Runs the search loop on one batch (no reward yet), in question order (samples of a question
@@ -84,20 +100,25 @@ export async function sampleRollouts(options: Omit<CollectRolloutsOptions, 'rewa
   const started = performance.now();
   const samples = options.samplesPerQuestion ?? 1;
   const repeated = options.questions.flatMap((q) => Array.from({ length: samples }, (_, sample) => ({ q, sample })));
-  const policy = new LmSearcherPolicy(options.sampler ?? options.lm, options.tokenizer, options.sampling, options.method ?? 's3');
-  const trajectories = await runSearchLoop({ ...options.search, questions: repeated.map(({ q }) => q.question), policy, method: options.method ?? 's3' });
+  const loop = policyLoopOf(options.search);
+  const method = options.method ?? loop.method;
+  const policy = new LmSearcherPolicy(options.sampler ?? options.lm, options.tokenizer, { stopAfter: loop.stopAfter, ...options.sampling }, method);
+  const trajectories = await loop.run(repeated.map(({ q }) => q.question), policy, method);
   const rollouts = repeated.map(({ q, sample }, i) => {
     const record = policy.records.get(i);
     if (!record) throw new Error(`sampleRollouts: no token record for rollout ${i} (${q.question})`);
-    return { questionId: q.id, question: q.question, ...(q.type === undefined ? {} : { type: q.type }), sample, ...flattenRecord(record), trajectory: trajectories[i] as Trajectory, goldenAnswers: q.goldenAnswers };
+    return {
+      questionId: q.id, question: q.question, ...(q.type === undefined ? {} : { type: q.type }), sample, ...flattenRecord(record), trajectory: trajectories[i] as Trajectory,
+      goldenAnswers: q.goldenAnswers, ...(q.supportingDocs === undefined ? {} : { supportingDocs: q.supportingDocs }),
+    };
   });
   return { rollouts, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Scores sampled rollouts with the reward (the frozen generator's answer for GBR), in order. */
 export async function rewardRollouts(reward: RolloutReward, sampled: readonly SampledRollout[]): Promise<Rollout[]> {
-  const details = await reward.scoreDetailed(sampled.map((r) => toRewardTrajectory(r.trajectory, r.goldenAnswers)));
-  return sampled.map(({ goldenAnswers: _answers, ...r }, i) => {
+  const details = await reward.scoreDetailed(sampled.map((r) => toRewardTrajectory(r.trajectory, r.goldenAnswers, undefined, r.supportingDocs)));
+  return sampled.map(({ goldenAnswers: _answers, supportingDocs: _docs, ...r }, i) => {
     const detail = details[i] as RolloutRewardDetail;
     return { ...r, reward: detail.reward, detail };
   });

@@ -17,12 +17,12 @@ import { GradientPool } from './gradient-pool.js';
 import type { UpdateMetrics } from './update.js';
 import type { RlConfig } from './config.js';
 import { microBatches } from './micro-batches.js';
-import { inferenceCopy, rewardRollouts, sampleRollouts, type Rollout, type RolloutReward, type SampledRollout, type SearchSettings, type TrainingQuestion } from './rollouts.js';
+import { inferenceCopy, rewardRollouts, sampleRollouts, type Rollout, type RolloutReward, type RolloutLoop, type SampledRollout, type TrainingQuestion } from './rollouts.js';
 import type { ValueHead } from './value-head.js';
 
 export interface RlStepMetrics extends UpdateMetrics {
   step: number;
-  /** Mean reward, and its parts. */
+  /** Mean reward, and its parts (GenAcc: 0 when the reward has none, as DeepRetrieval's recall). */
   reward: number;
   gbr: number;
   genAcc: number;
@@ -57,7 +57,8 @@ export interface SearcherTrainerOptions {
   tokenizer: TextTokenizer;
   /** GBR with the frozen generator (`GenerationReward`) in a real run. */
   reward: RolloutReward;
-  search: SearchSettings;
+  /** s3's search settings, or another method's loop (`labPolicyLoop`). */
+  search: RolloutLoop;
   config: RlConfig;
   /** Token used for padding. */
   padId: number;
@@ -285,7 +286,7 @@ export function stepMetrics(step: number, batch: ScoredBatch, update: UpdateMetr
     step,
     reward: mean(rollouts.map((r) => r.reward)),
     gbr: mean(details.map((d) => d.gbr ?? 0)),
-    genAcc: mean(details.map((d) => d.genAcc)),
+    genAcc: mean(details.flatMap((d) => (d.genAcc === null ? [] : [d.genAcc]))),
     ragGenAcc: mean(details.map((d) => d.ragGenAcc ?? 0)),
     kl: context.reference ? mean(allOld.map((o, i) => o - (allRef[i] as number))) : 0,
     ...update,

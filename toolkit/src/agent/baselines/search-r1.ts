@@ -2,16 +2,17 @@
  * Search-R1 (Jin et al. 2025, github.com/PeterGriffinJin/Search-R1): one model reasons in
  * `<think>`, searches with `<search>query</search>`, reads `<information>` and answers in
  * `<answer>`. As in the s3 comparison, its retrieved documents are handed to the frozen generator
- * (its own answer is kept in `answer`). Prompt prose is ours; tags, the response cut after the first
+ * ("Ret"; its own answer is kept in `answer`, the "end to end" score). Prompt prose is ours; tags, the response cut after the first
  * `</search>`/`</answer>` and the `<information>` observation follow the original. Simplified: no
  * token-length truncation of the rolling prompt; defaults top-k 3, 4 turns (Search-R1's settings).
+ * The policy is a chat model (paper scale) or a lab Search-R1 model trained by `s3lab train --method search-r1`
+ * (the registry's method: search-r1-method.ts).
  */
-import type { ChatModel } from '../../llm/types.js';
 import { informationObservation, type RetrievedDoc } from '../doc-lines.js';
-import { generateContinuations, type Generated, type GenerationSettings } from '../model-call.js';
-import { requireChatSearcher, requireRetriever, type Method } from '../method.js';
-import type { Turn } from '../trajectory.js';
+import type { PolicyOutput, TurnPolicy } from '../searcher/policy.js';
+import type { Trajectory, Turn } from '../trajectory.js';
 import { runTurns, type TurnProtocol } from '../turns.js';
+import type { Retriever } from '../../retrieval/types.js';
 import { cutAfterFirst, docsTrajectory, generatorDocs, turnRecord } from './common.js';
 
 export function searchR1Prompt(question: string): string {
@@ -19,12 +20,15 @@ export function searchR1Prompt(question: string): string {
 }
 
 /** Search-R1's retrieval top-k and turn limit (its released settings). */
-const TOP_K = 3;
-const MAX_TURNS = 4;
+export const SEARCH_R1_SETTINGS = Object.freeze({ k: 3, maxTurns: 4 });
+
+/** Where a Search-R1 response ends: the environment cuts after the first of these. */
+export const SEARCH_R1_STOP_AFTER = ['</search>', '</answer>'] as const;
 
 export const SEARCH_R1_FEEDBACK = '\nMy previous action was not valid. To search, I must put the query between <search> and </search>; to answer, I must put the answer between <answer> and </answer>. Let me try again.\n';
 
 interface R1Run {
+  id: number;
   question: string;
   prompt: string;
   continuation: string;
@@ -35,22 +39,22 @@ interface R1Run {
 }
 
 interface R1Parsed {
-  out: Generated;
+  out: PolicyOutput;
   /** The response cut after the first `</search>` or `</answer>`. */
   text: string;
   query: string | null;
   answer: string | null;
 }
 
-const NO_OUTPUT: Generated = { text: '', finishReason: 'none', tokens: 0, issues: [] };
+const NO_OUTPUT: PolicyOutput = { text: '', finishReason: 'none', tokens: 0, issues: [] };
 
 /** Search-R1's turn: search when there is a query and no answer (not on the last turn), answer ends the run. */
-function searchR1Protocol(model: ChatModel, settings: GenerationSettings, maxTurns: number): TurnProtocol<R1Run, Generated, R1Parsed> {
+function searchR1Protocol(policy: TurnPolicy, maxTurns: number): TurnProtocol<R1Run, PolicyOutput, R1Parsed> {
   return {
-    generate: (active, turn) => generateContinuations(model, active, settings, turn),
+    generate: (active, turn) => policy.act(active, turn),
     parse: (_run, output) => {
       const out = output ?? NO_OUTPUT;
-      const { text } = cutAfterFirst(out.text, ['</search>', '</answer>']);
+      const { text } = cutAfterFirst(out.text, SEARCH_R1_STOP_AFTER);
       const search = /<search>(.*?)<\/search>/s.exec(text);
       const answer = /<answer>(.*?)<\/answer>/s.exec(text);
       return { out, text, query: search ? (search[1] ?? '').trim() : null, answer: answer ? (answer[1] ?? '').trim() : null };
@@ -71,20 +75,41 @@ function searchR1Protocol(model: ChatModel, settings: GenerationSettings, maxTur
   };
 }
 
-export const searchR1: Method = {
-  name: 'search-r1',
-  description: 'Search-R1-style agent (<search>, <information>, <answer>); its retrieved documents go to the generator',
-  needs: { retriever: true, searcher: 'chat' },
-  async run(questions, env) {
-    const model = requireChatSearcher('search-r1', env);
-    const retriever = requireRetriever('search-r1', env);
-    const k = env.k ?? TOP_K;
-    const maxTurns = MAX_TURNS;
-    const runs: R1Run[] = questions.map((question) => ({ question, prompt: searchR1Prompt(question), continuation: '', turns: [], docs: [], answer: null, done: false }));
-    await runTurns(runs, searchR1Protocol(model, env.sampling ?? {}, maxTurns), { turns: maxTurns + 1, retriever, k });
-    return runs.map((run) => docsTrajectory({
-      method: 'search-r1', question: run.question, prompt: run.prompt, turns: run.turns,
-      docs: generatorDocs(run.docs), answer: run.answer, meta: { k, maxTurns, model: model.name },
-    }));
-  },
-};
+export interface RunSearchR1Options {
+  questions: readonly string[];
+  retriever: Retriever;
+  /** Writes the responses: `modelPolicy(chatModel)`, or an `LmSearcherPolicy` stopping after {@link SEARCH_R1_STOP_AFTER}. */
+  policy: TurnPolicy;
+  /** Documents per search (default 3). */
+  k?: number;
+  /** Searches at most (default 4); one more turn may answer. */
+  maxTurns?: number;
+  /** The prompt of a question (default {@link searchR1Prompt}; a lab model reads `labSearchR1Prompt`). */
+  buildPrompt?: (question: string) => string;
+  /** Method name in the trajectories (default `search-r1`). */
+  method?: string;
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Runs a policy through Search-R1's loop for every question; turn t of all active questions is one
+ * `policy.act` and one `retriever.search` call.
+ *
+ * @example
+ * ```ts
+ * const [t] = await runSearchR1({ questions: ['Who founded Cuga Records?'], retriever, policy: modelPolicy(model) });
+ * console.log(t!.answer, t!.context);
+ * ```
+ */
+export async function runSearchR1(options: RunSearchR1Options): Promise<Trajectory[]> {
+  const k = options.k ?? SEARCH_R1_SETTINGS.k;
+  const maxTurns = options.maxTurns ?? SEARCH_R1_SETTINGS.maxTurns;
+  const buildPrompt = options.buildPrompt ?? searchR1Prompt;
+  const method = options.method ?? 'search-r1';
+  const runs: R1Run[] = options.questions.map((question, id) => ({ id, question, prompt: buildPrompt(question), continuation: '', turns: [], docs: [], answer: null, done: false }));
+  await runTurns(runs, searchR1Protocol(options.policy, maxTurns), { turns: maxTurns + 1, retriever: options.retriever, k });
+  return runs.map((run) => docsTrajectory({
+    method, question: run.question, prompt: run.prompt, turns: run.turns,
+    docs: generatorDocs(run.docs), answer: run.answer, meta: { k, maxTurns, policy: options.policy.name, ...options.meta },
+  }));
+}

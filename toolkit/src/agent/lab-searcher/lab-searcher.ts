@@ -40,3 +40,38 @@ export const LAB_SEARCHER_CONFIG = Object.freeze({
 export function labSearcherPrompt(options: SearcherPromptOptions): string {
   return `${SEARCHER_START_MARKER}\n<question>\n${options.question}\n</question>\n<information>\n${stripLikePython(options.initialResults)}\n</information>\n`;
 }
+
+/**
+ * The methods a lab model is trained for: `s3` (searches, selects, stops; the frozen generator
+ * answers), `search-r1` (searches and answers itself, trained on its answer's exact match) and
+ * `deep-retrieval` (rewrites the question into one query, trained on the recall of its results).
+ * A lab model directory's `s3lab.json` names its method.
+ */
+export const LAB_METHODS = ['s3', 'search-r1', 'deep-retrieval'] as const;
+export type LabMethod = (typeof LAB_METHODS)[number];
+
+/**
+ * The lab Search-R1 policy's prompt: the question alone, as Search-R1 begins (no initial results).
+ * A from-scratch model learns `<search>`/`<answer>` from its demonstrations, as the lab searcher does.
+ *
+ * @example
+ * ```ts
+ * labSearchR1Prompt('Who founded Cuga Records?'); // '<question>\nWho founded Cuga Records?\n</question>\n'
+ * ```
+ */
+export function labSearchR1Prompt(question: string): string {
+  return `<question>\n${question}\n</question>\n`;
+}
+
+/**
+ * The lab DeepRetrieval rewriter's prompt: the question, after which it writes
+ * `<answer>{"query": "…"}</answer>`.
+ *
+ * @example
+ * ```ts
+ * labDeepRetrievalPrompt('Who founded Cuga Records?'); // '<rewrite>\nWho founded Cuga Records?\n</rewrite>\n'
+ * ```
+ */
+export function labDeepRetrievalPrompt(question: string): string {
+  return `<rewrite>\n${question}\n</rewrite>\n`;
+}

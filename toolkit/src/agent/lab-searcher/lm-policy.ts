@@ -6,9 +6,10 @@
  * re-tokenised from text, which would not give back the same ids (verl keeps rolling token state
  * the same way).
  *
- * A turn ends at the end-of-turn token, or right after `</query>` (the environment cuts there).
+ * A turn ends at the end-of-turn token, or right after one of `stopAfter` (s3's `</query>`, where
+ * the environment cuts; Search-R1's `</search>` and `</answer>`).
  */
-import type { SearcherPolicy, SearcherState, PolicyOutput } from '../searcher/policy.js';
+import type { PolicyOutput, PolicyState, TurnPolicy } from '../searcher/policy.js';
 import type { TextTokenizer } from '../../models/tokenizer/index.js';
 import type { CausalLM } from '../../models/lm/index.js';
 
@@ -31,12 +32,14 @@ export interface LmSearcherOptions {
   seed?: number;
   /** The user prompt as model text. Default: the tokenizer's chat template with the assistant header. */
   template?: (prompt: string) => string;
+  /** Texts that end a turn once written (besides the end-of-turn token). Default s3's `</query>`. */
+  stopAfter?: readonly string[];
 }
 
-const QUERY_END = '</query>';
+const S3_STOP_AFTER = ['</query>'] as const;
 
 /**
- * A {@link SearcherPolicy} over a local LM that records token transcripts in `records` (by
+ * A {@link TurnPolicy} over a local LM that records token transcripts in `records` (by
  * `SearcherState.id`). One policy object serves one `runSearchLoop` call.
  *
  * @example
@@ -46,7 +49,7 @@ const QUERY_END = '</query>';
  * const tokens = policy.records.get(0); // prompt + segments of the first question's run
  * ```
  */
-export class LmSearcherPolicy implements SearcherPolicy {
+export class LmSearcherPolicy implements TurnPolicy {
   readonly name: string;
   readonly records = new Map<number, SearcherTokens>();
   private readonly temperature: number;
@@ -54,6 +57,7 @@ export class LmSearcherPolicy implements SearcherPolicy {
   private readonly seed: number;
   private readonly template: (prompt: string) => string;
   private readonly endOfTurn: readonly number[];
+  private readonly stopAfter: readonly string[];
 
   constructor(private readonly lm: CausalLM, private readonly tokenizer: TextTokenizer, options: LmSearcherOptions = {}, name = 'lm-searcher') {
     this.name = name;
@@ -61,11 +65,12 @@ export class LmSearcherPolicy implements SearcherPolicy {
     this.maxTokens = options.maxTokens ?? 96;
     this.seed = options.seed ?? 0;
     this.template = options.template ?? ((prompt) => tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true }));
+    this.stopAfter = options.stopAfter ?? S3_STOP_AFTER;
     this.endOfTurn = tokenizer.eosTokenIds;
     if (this.endOfTurn.length === 0) throw new Error('LmSearcherPolicy: the tokenizer names no end-of-sequence token (eos_token in tokenizer_config.json)');
   }
 
-  async act(states: readonly SearcherState[], turn: number): Promise<PolicyOutput[]> {
+  async act(states: readonly PolicyState[], turn: number): Promise<PolicyOutput[]> {
     const contexts: number[][] = [];
     for (const state of states) {
       const record = await this.recordOf(state);
@@ -79,7 +84,7 @@ export class LmSearcherPolicy implements SearcherPolicy {
       // Each run its own stream (state ids differ, repeated questions included), one per turn.
       seeds: states.filter((_, i) => fits[i]).map((state) => this.seed + state.id * 7919 + turn),
       stop: this.endOfTurn,
-      stopWhen: (tokens) => this.endsWithQueryClose(tokens),
+      stopWhen: (tokens) => this.endsWithStop(tokens),
     });
     let next = 0;
     return Promise.all(states.map(async (state, i) => {
@@ -90,13 +95,13 @@ export class LmSearcherPolicy implements SearcherPolicy {
       (this.records.get(state.id) as SearcherTokens).segments.push({ tokens, action: true });
       const ended = tokens.length > 0 && this.endOfTurn.includes(tokens.at(-1) as number);
       const text = await this.tokenizer.decode(ended ? tokens.slice(0, -1) : tokens, { skipSpecialTokens: true });
-      const finishReason = ended || text.includes(QUERY_END) ? 'stop' as const : 'length' as const;
+      const finishReason = ended || this.stopAfter.some((stop) => text.includes(stop)) ? 'stop' as const : 'length' as const;
       return { text, finishReason, tokens: tokens.length, issues: [] };
     }));
   }
 
   /** The record of a run, with the observations of turns since the last call appended. */
-  private async recordOf(state: SearcherState): Promise<SearcherTokens> {
+  private async recordOf(state: PolicyState): Promise<SearcherTokens> {
     let record = this.records.get(state.id);
     if (!record) {
       record = { prompt: await this.tokenizer.encode(this.template(state.prompt), { addSpecialTokens: false }), segments: [], observedTurns: 0 };
@@ -109,9 +114,9 @@ export class LmSearcherPolicy implements SearcherPolicy {
     return record;
   }
 
-  /** True once the byte-level spelling of the last few tokens contains `</query>` (no decoding per token). */
-  private endsWithQueryClose(tokens: readonly number[]): boolean {
-    return tokens.slice(-QUERY_END.length).map((id) => this.tokenizer.idToToken(id) ?? '').join('').includes(QUERY_END);
+  /** True once the byte-level spelling of the last few tokens contains a stop text (no decoding per token). */
+  private endsWithStop(tokens: readonly number[]): boolean {
+    return this.stopAfter.some((stop) => tokens.slice(-stop.length).map((id) => this.tokenizer.idToToken(id) ?? '').join('').includes(stop));
   }
 }
 

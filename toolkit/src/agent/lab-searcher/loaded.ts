@@ -15,15 +15,17 @@ import { readJsonFile } from '../../core/json-file.js';
 import { loadInferenceLM, type CausalLM, type InferenceRuntime } from '../../models/lm/index.js';
 import { loadTokenizer, type TextTokenizer } from '../../models/tokenizer/index.js';
 import type { Retriever } from '../../retrieval/types.js';
-import { runSearchLoop } from '../searcher/loop.js';
 import type { Trajectory } from '../trajectory.js';
-import { labSearcherPrompt } from './lab-searcher.js';
+import { LAB_METHODS, type LabMethod } from './lab-searcher.js';
 import { LmSearcherPolicy } from './lm-policy.js';
+import { labPolicyLoop } from './policy-loop.js';
 
 /** `s3lab.json` in a lab searcher's directory: which prompt it reads and the settings it was trained with. */
 export const LAB_SEARCHER_INFO_FILE = 's3lab.json';
 const labSearcherInfoSchema = z.object({
   searcher: z.literal('lab'),
+  /** What it was trained for (absent: s3, as every directory written before the other methods). */
+  method: z.enum(LAB_METHODS).optional(),
   preset: z.string().min(1),
   /** 0: the searcher begins without naive-RAG documents. */
   initialDocs: z.number().int().min(0),
@@ -56,7 +58,9 @@ export async function readLabSearcherInfo(dir: string): Promise<LabSearcherInfo 
  * ```
  */
 export async function writeLabSearcherInfo(dir: string, info: Omit<LabSearcherInfo, 'searcher'>): Promise<void> {
-  await writeFile(join(dir, LAB_SEARCHER_INFO_FILE), `${JSON.stringify({ searcher: 'lab', ...info }, null, 2)}\n`);
+  // s3 stays implicit: older readers of s3lab.json know no `method`.
+  const { method, ...rest } = info;
+  await writeFile(join(dir, LAB_SEARCHER_INFO_FILE), `${JSON.stringify({ searcher: 'lab', ...(method === undefined || method === 's3' ? {} : { method }), ...rest }, null, 2)}\n`);
 }
 
 /** A lab searcher in memory; `dispose()` frees its weights. */
@@ -108,6 +112,33 @@ export function isLabSearcher(searcher: unknown): searcher is LabSearcher {
   return typeof searcher === 'object' && searcher !== null && (searcher as { kind?: unknown }).kind === 'lab-searcher';
 }
 
+/**
+ * The method a lab searcher was trained for (s3 when its `s3lab.json` names none).
+ *
+ * @example
+ * ```ts
+ * labMethodOf(await loadLabSearcher('datasets/models/lab-search-r1')); // 'search-r1'
+ * ```
+ */
+export function labMethodOf(searcher: LabSearcher): LabMethod {
+  return searcher.info?.method ?? 's3';
+}
+
+/**
+ * The searcher, when it was trained for `method`; else an error naming both (a model runs the
+ * protocol it was trained on, nothing else).
+ *
+ * @example
+ * ```ts
+ * requireLabMethod(await loadLabSearcher('datasets/models/lab-searcher'), 's3');
+ * ```
+ */
+export function requireLabMethod(searcher: LabSearcher, method: LabMethod): LabSearcher {
+  const trained = labMethodOf(searcher);
+  if (trained !== method) throw new Error(`method ${method} cannot run the lab searcher in ${searcher.dir}: it was trained for ${trained} (its ${LAB_SEARCHER_INFO_FILE})`);
+  return searcher;
+}
+
 export interface RunLabSearcherOptions {
   retriever: Retriever;
   /** Searcher preset (default: the directory's `s3lab.json`, else the lab scale's 8-3-3). */
@@ -120,13 +151,16 @@ export interface RunLabSearcherOptions {
   maxTokens?: number;
   /** Default `bm25` (the lab world's index). */
   retrieverKind?: 'dense' | 'bm25';
-  /** Method name in the trajectories and the policy's name (default `s3`). */
+  /** Documents per search of a Search-R1 model (default 3) and of a DeepRetrieval rewrite (default 3). */
+  k?: number;
+  /** Method name in the trajectories and the policy's name (default: the method it was trained for). */
   method?: string;
 }
 
 /**
- * The s3 loop with the lab prompt and a greedy `LmSearcherPolicy` (one policy per call: it keeps
- * the token records of this call's runs).
+ * The loop of the method the searcher was trained for (s3's with the lab prompt, Search-R1's or
+ * DeepRetrieval's; see `labPolicyLoop`) with a greedy `LmSearcherPolicy` (one policy per call: it
+ * keeps the token records of this call's runs).
  *
  * @example
  * ```ts
@@ -135,14 +169,15 @@ export interface RunLabSearcherOptions {
  * ```
  */
 export function runLabSearcher(searcher: LabSearcher, questions: readonly string[], options: RunLabSearcherOptions): Promise<Trajectory[]> {
-  const method = options.method ?? 's3';
-  const policy = new LmSearcherPolicy(searcher.lm, searcher.tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? LAB_SCALE.searcherMaxTokens }, method);
-  return runSearchLoop({
+  const loop = labPolicyLoop(labMethodOf(searcher), {
     retriever: options.retriever,
     preset: options.preset ?? searcher.info?.preset ?? LAB_SCALE.searchPreset,
     initialDocs: options.initialDocs ?? searcher.info?.initialDocs ?? LAB_SCALE.initialDocs,
     selection: options.selection ?? searcher.info?.selection ?? true,
-    retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
-    questions, policy, method,
+    retrieverKind: options.retrieverKind ?? 'bm25',
+    ...(options.k === undefined ? {} : { k: options.k }),
   });
+  const method = options.method ?? loop.method;
+  const policy = new LmSearcherPolicy(searcher.lm, searcher.tokenizer, { temperature: 0, maxTokens: options.maxTokens ?? LAB_SCALE.searcherMaxTokens, stopAfter: loop.stopAfter }, method);
+  return loop.run(questions, policy, method);
 }

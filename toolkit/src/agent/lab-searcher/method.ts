@@ -6,14 +6,14 @@
  */
 import type { Method } from '../method.js';
 import { requireRetriever } from '../method.js';
-import { loadLabSearcher, runLabSearcher } from './loaded.js';
+import { labMethodOf, loadLabSearcher, runLabSearcher } from './loaded.js';
 
 export { LAB_SEARCHER_INFO_FILE, readLabSearcherInfo, writeLabSearcherInfo, type LabSearcherInfo } from './loaded.js';
 
 export interface LabSearcherMethodOptions {
   /** The searcher's directory (config.json, model.safetensors, tokenizer.json, s3lab.json). */
   dir: string;
-  /** The method's name in tables (default `s3`). */
+  /** The method's name in tables (default: the method it was trained for, `s3`, `search-r1` or `deep-retrieval`). */
   name?: string;
   /** Searcher preset (default: the directory's `s3lab.json`, else 8-3-3, the lab run's). */
   preset?: string;
@@ -37,7 +37,7 @@ export interface LabSearcherMethodOptions {
  */
 export async function labSearcherMethod(options: LabSearcherMethodOptions): Promise<Method & { dispose(): void }> {
   const searcher = await loadLabSearcher(options.dir);
-  const name = options.name ?? 's3';
+  const name = options.name ?? labMethodOf(searcher);
   return {
     name,
     description: `the trained lab searcher in ${options.dir} (greedy, preset ${options.preset ?? searcher.info?.preset ?? 'of the lab scale'})`,

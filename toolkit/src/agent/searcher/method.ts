@@ -4,7 +4,7 @@
  * (`runLabSearcher`, greedy, its own preset and initial documents unless the environment names a
  * preset).
  */
-import { isLabSearcher, runLabSearcher } from '../lab-searcher/loaded.js';
+import { isLabSearcher, requireLabMethod, runLabSearcher } from '../lab-searcher/loaded.js';
 import { requireRetriever, type Method } from '../method.js';
 import { runSearcher } from './loop.js';
 
@@ -17,7 +17,7 @@ export const s3Searcher: Method = {
     const { searcher, sampling } = env;
     if (searcher === undefined) throw new Error('method s3 needs a searcher model (env.searcher, --searcher <dir|url>)');
     if (isLabSearcher(searcher)) {
-      return runLabSearcher(searcher, questions, { retriever, preset: env.preset, retrieverKind: env.retrieverKind, maxTokens: sampling?.maxTokens });
+      return runLabSearcher(requireLabMethod(searcher, 's3'), questions, { retriever, preset: env.preset, retrieverKind: env.retrieverKind, maxTokens: sampling?.maxTokens });
     }
     return runSearcher({
       questions, model: searcher, retriever, preset: env.preset, retrieverKind: env.retrieverKind,

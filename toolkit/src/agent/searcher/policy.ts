@@ -36,6 +36,18 @@ export interface SearcherPolicy {
   act(states: readonly SearcherState[], turn: number): Promise<PolicyOutput[]>;
 }
 
+/** What a model policy reads of a run, whatever the method: its id, prompt, transcript so far and turns (their observations). */
+export type PolicyState = Pick<SearcherState, 'id' | 'prompt' | 'continuation' | 'turns'>;
+
+/**
+ * A policy that writes from the transcript alone (a model, not a script): it serves s3's loop
+ * (a `SearcherPolicy`) and the other methods' loops (Search-R1, DeepRetrieval) alike.
+ */
+export interface TurnPolicy {
+  readonly name: string;
+  act(states: readonly PolicyState[], turn: number): Promise<PolicyOutput[]>;
+}
+
 /** Sampling and prompt rendering of a model searcher (see `generateContinuations`). */
 export interface ModelPolicyOptions {
   /**
@@ -63,7 +75,7 @@ export interface ModelPolicyOptions {
  * const policy = modelPolicy(model, { template: (p) => tokenizer.applyChatTemplate([{ role: 'user', content: p }], { addGenerationPrompt: true }) });
  * ```
  */
-export function modelPolicy(model: ChatModel, options: ModelPolicyOptions = {}): SearcherPolicy {
+export function modelPolicy(model: ChatModel, options: ModelPolicyOptions = {}): TurnPolicy {
   return {
     name: model.name,
     act: (states, turn) => generateContinuations(model, states, options, turn),
