@@ -71,6 +71,7 @@ export {
 export {
   buildTrainingRows, combineReward, rewardAccuracy, exactMatch, extractAnswer, f1Score, filterTrainingQuestions,
   generateAnswers, GenerationReward, generatorMessages, hasAnswerTokens, isYesNoQuestion,
+  OwnAnswerReward, RetrievalRecallReward, type OwnAnswerDetail, type RetrievalRecallDetail,
   judgeMessages, judgeResponses, naiveRagContext, parseJudgeReply, precomputeRagCache, RagCache,
   ragCacheEntrySchema, scoreContexts, scoreGenAcc, spanMatch, toRewardTrajectory,
   type BuildTrainingRowsOptions, type GenAccItem, type GenAccResult, type GenerateAnswersOptions,
@@ -96,10 +97,13 @@ export {
   type ScriptedSearcherOptions, type SearcherAction, type SearcherModel, type SearcherPolicy,
   type SearcherPreset, type SearcherPromptOptions, type SearcherState, type SearcherTokens,
   type SearchLoopOptions, type SelectedDoc, type Trajectory, type Turn, type TurnProtocol,
-  type TurnRun, type TurnStep,
+  type TurnRun, type TurnStep, type TurnPolicy, type PolicyState, type LabMethod, type PolicyLoop, type PolicyLoopSettings,
+  type RunSearchR1Options, type RunDeepRetrievalOptions,
+  LAB_METHODS, labMethodOf, labPolicyLoop, labSearchR1Prompt, labDeepRetrievalPrompt, requireLabMethod, runSearchR1, runDeepRetrieval,
+  SEARCH_R1_SETTINGS, SEARCH_R1_STOP_AFTER, DEEP_RETRIEVAL_STOP_AFTER,
 } from './agent/index.js';
 export {
-  createSearcherTrainer, GrpoTrainer, latestCheckpoint, loadCheckpoint, microBatches, PpoTrainer,
+  createSearcherTrainer, GrpoTrainer, latestCheckpoint, policyLoopOf, loadCheckpoint, microBatches, PpoTrainer,
   RL_PRESETS, rlConfig, saveCheckpoint, startRewardServer, trainSft, ValueHead, type ActionForward,
   type ActionSequence, type CheckpointParts, type ClippedPolicyLossInput,
   type ClippedPolicyLossResult, type ClippedValueLossInput, type CollectedRollouts,
@@ -108,17 +112,19 @@ export {
   type RewardResult, type RewardServerOptions, type RewardServiceOptions, type RlConfig,
   type RlPresetName, type RlStepMetrics, type Rollout, type RolloutReward, type RolloutRewardDetail,
   type RunningRewardServer, type SampledRollout, type SearcherTrainer, type SearcherTrainerOptions,
-  type SearchSettings, type ServedReward, type SftExample, type SftOptions, type SftStepMetrics,
+  type SearchSettings, type RolloutLoop, type ServedReward, type SftExample, type SftOptions, type SftStepMetrics,
   type StepResult, type TrainerState, type TrainingQuestion, type WhitenOptions,
 } from './rl/index.js';
 export {
-  evalRecordSchema, readerCheck, runEvaluation, summarizeRecords, summaryRows, summaryTable,
+  endToEndLabel, evalRecordSchema, ownAnswerSchema, readerCheck, runEvaluation, scoreOwnAnswers, summarizeRecords, summaryRows, summaryTable,
   type BootstrapInterval, type EvalRecord, type EvaluationSummary, type GbrBaseline,
-  type GbrBaselineInfo, type GbrSource, type ReaderCheckOptions, type ReaderCheckRow,
+  type GbrBaselineInfo, type GbrSource, type OwnAnswer, type OwnAnswerItem, type ReaderCheckOptions, type ReaderCheckRow,
   type ReaderContext, type RunEvaluationOptions, type SummaryCell,
 } from './eval/index.js';
 export {
-  buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, labGeneratorExamples, labResultRows,
+  BASELINE_RUNS, dataEfficiencyRows, dataEfficiencyVerdict, meanInterval, readBaselineEvaluation, rowScores, runBaselineComparison, TABLE1_ROWS, table1Rows, trainingCostRows,
+  type BaselineEvaluation, type MethodCurve, type RunBaselineComparisonOptions, type Table1Row, type TrainedRun,
+  buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, labGeneratorExamples, labResultRows, curveRows,
   labVerdict, learningCurveRows, searcherDemonstrations, trainLabSearcher, labRunProgressLine,
   LAB_RUN_FACTORS, LAB_RUN_FACTOR_NAMES, labRunFactorsSchema, labRunConfig, labRunOptions, rlOverrides,
   readGrid, parseGrid, expandGrid, runKey, runSweep, listSweep, SweepRunsFailed, sweepTableRows, sweepCsv,
@@ -128,7 +134,7 @@ export {
   type TransferSearcher, type TransferOptions,
   type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck,
   type LabDenseIndexSource, type LabGeneratorDataOptions, type LabRunEvent, type LabRunOptions,
-  type LabRunReport, type MethodScores, type ScriptVariant, type SearcherDemonstrationOptions,
+  type LabRunReport, type MethodScores, type CurvePoint, type ScriptVariant, type SearcherDemonstrationOptions,
   type SearcherDemonstrations,
 } from './pipelines/index.js';
 export {
@@ -139,6 +145,10 @@ export {
   type Displayable, type DisplayHandle, type DisplayProgressOptions, type DisplaySink, type Figure,
   type HtmlTableOptions, type MimeBundle, type OnProgress, type PlotTrace, type Progress,
   type TerminalProgressOptions,
+} from './display/index.js';
+export {
+  sideBySide, stopReason, transcriptView, type StopKind, type StopReason, type TranscriptDoc,
+  type TranscriptSelection, type TranscriptStep, type TranscriptView, type TranscriptViewOptions,
 } from './display/index.js';
 export {
   cachedChatModel, cacheEntryPath, cacheKey, canonicalJson, ChatRequestError, LlmServerError,
