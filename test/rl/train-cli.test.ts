@@ -52,6 +52,29 @@ describe('s3lab train', () => {
     assert.deepEqual([config.reward, config.preset, config.initialDocs, config.selection], ['em', '5-3-4', 0, false]);
   });
 
+  test('--method search-r1 trains the Search-R1 policy on its own answers, evaluates it both ways, and --eval-steps adds the curve\'s points', async () => {
+    const out = await mkdtemp(join(tmpdir(), 's3lab-train-r1-'));
+    dirs.push(out);
+    const paper = s3lab('train', '--preset', 'paper', '--method', 'search-r1');
+    assert.equal(paper.status, 2);
+    assert.match(paper.stderr, /--method search-r1 trains at lab scale only/u);
+    const run = s3lab('train', '--preset', 'lab', '--method', 'search-r1', '--out', out, '--steps', '2', '--eval-steps', '1', '--batch-size', '1', '--train-questions', '4', '--eval-questions', '3');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /GRPO search-r1 \(end to end\)/u);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { method: string; curve: { step: number; questions: number; endToEnd?: unknown }[]; consumed: { questions: number; rollouts: number }; peakMemoryMiB: number; settings: { warmStart: string } };
+    assert.equal(report.method, 'search-r1');
+    assert.match(report.settings.warmStart, /lab-search-r1\/sft$/u);
+    assert.deepEqual(report.curve.map((p) => [p.step, p.questions]), [[0, 0], [1, 1], [2, 2]]);
+    assert.ok(report.curve.every((p) => p.endToEnd !== undefined), 'its own answers are scored at every point');
+    assert.deepEqual(report.consumed, { questions: 2, rollouts: 8 });
+    assert.ok(report.peakMemoryMiB > 100);
+    const info = JSON.parse(await readFile(join(out, 'searcher', 's3lab.json'), 'utf8')) as { method: string };
+    assert.equal(info.method, 'search-r1');
+    const rollouts = (await readFile(join(out, 'rollouts.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { outputs: string[]; reward: number });
+    assert.ok(rollouts.every((r) => r.reward === 0 || r.reward === 1), 'the reward is an exact match');
+    assert.ok(rollouts.some((r) => r.outputs.some((o) => o.includes('<search>'))), 'the policy searches the Search-R1 way');
+  });
+
   test('--preset lab trains, evaluates and reports; a second run resumes from the directory; killed with -9 mid-RL, a rerun ends with the same files', async () => {
     const out = await mkdtemp(join(tmpdir(), 's3lab-train-'));
     dirs.push(out);

@@ -124,13 +124,13 @@ export async function runBaselineComparison(options: RunBaselineComparisonOption
   }
 }
 
-/** One question's GenAcc under a row (0 or 1), in question order; undefined when the row has no records. */
-export function rowScores(evaluation: BaselineEvaluation, row: Table1Row): { type?: string; genAcc: number; ragGenAcc: number }[] | undefined {
+/** Each question's GenAcc under a row (0 or 1) and naive RAG's, by question id; undefined when the row has no records. */
+export function rowScores(evaluation: BaselineEvaluation, row: Table1Row): { id: string; type?: string; genAcc: number; ragGenAcc: number }[] | undefined {
   if (!row.method) return undefined;
   const records = evaluation[row.run ?? 'bm25'].filter((r) => r.method === row.method);
   if (records.length === 0) return undefined;
   // A run that never answered counts as wrong, as in `s3lab eval`'s "(end to end)" rows.
-  return records.map((r) => ({ ...(r.type === undefined ? {} : { type: r.type }), genAcc: row.endToEnd ? (r.ownAnswer?.genAcc ?? 0) : r.genAcc, ragGenAcc: r.ragGenAcc ?? 0 }));
+  return records.map((r) => ({ id: r.id, ...(r.type === undefined ? {} : { type: r.type }), genAcc: row.endToEnd ? (r.ownAnswer?.genAcc ?? 0) : r.genAcc, ragGenAcc: r.ragGenAcc ?? 0 }));
 }
 
 /**
@@ -143,7 +143,8 @@ export function rowScores(evaluation: BaselineEvaluation, row: Table1Row): { typ
  * ```
  */
 export function table1Rows(evaluation: BaselineEvaluation, rows: readonly Table1Row[] = TABLE1_ROWS): Record<string, string | number | null>[] {
-  const s3 = rowScores(evaluation, rows.find((r) => r.method === 's3' && !r.endToEnd) ?? TABLE1_ROWS[TABLE1_ROWS.length - 1] as Table1Row);
+  const s3Scores = rowScores(evaluation, rows.find((r) => r.method === 's3' && !r.endToEnd) ?? TABLE1_ROWS[TABLE1_ROWS.length - 1] as Table1Row);
+  const s3 = new Map(s3Scores?.map((s) => [s.id, s.genAcc]));
   const types = ['single-hop', 'bridge', 'paraphrase', 'comparison'];
   return rows.map((row) => {
     const scores = rowScores(evaluation, row);
@@ -151,7 +152,9 @@ export function table1Rows(evaluation: BaselineEvaluation, rows: readonly Table1
     const byType = percentByType(scores, (s) => s.genAcc);
     const genAcc = meanInterval(scores.map((s) => s.genAcc));
     const gbr = inPoints(pairedBootstrap(scores.map((s) => s.ragGenAcc), scores.map((s) => s.genAcc), { seed: 1 }));
-    const versus = s3 && s3.length === scores.length && row.method !== 's3' ? inPoints(pairedBootstrap(scores.map((s) => s.genAcc), s3.map((s) => s.genAcc), { seed: 1 })) : undefined;
+    // Paired on the questions both were evaluated on.
+    const both = scores.filter((s) => s3.has(s.id));
+    const versus = both.length > 0 && row.method !== 's3' ? inPoints(pairedBootstrap(both.map((s) => s.genAcc), both.map((s) => s3.get(s.id) as number), { seed: 1 })) : undefined;
     return {
       method: row.label,
       ...Object.fromEntries(types.map((t) => [t, byType[t] ?? null])),
@@ -218,7 +221,7 @@ export interface MethodCurve {
 export function dataEfficiencyRows(curves: readonly MethodCurve[]): Record<string, string | number>[] {
   return curves.flatMap(({ label, curve }) => curve.flatMap((p) => [
     { method: label, step: p.step, 'training questions': p.questions, GenAcc: p.genAcc.mean, '95% CI': `${p.genAcc.low.toFixed(1)} to ${p.genAcc.high.toFixed(1)}` },
-    ...(p.endToEnd ? [{ method: `${label} (end to end)`, step: p.step, 'training questions': p.questions, GenAcc: p.endToEnd.mean, '95% CI': `${p.endToEnd.low.toFixed(1)} to ${p.endToEnd.high.toFixed(1)}` }] : []),
+    ...(p.endToEnd ? [{ method: `${label.replace(/ \(Ret\)$/u, '')} (end to end)`, step: p.step, 'training questions': p.questions, GenAcc: p.endToEnd.mean, '95% CI': `${p.endToEnd.low.toFixed(1)} to ${p.endToEnd.high.toFixed(1)}` }] : []),
   ]));
 }
 
