@@ -18,9 +18,8 @@ import type { ChatModel } from '../llm/types.js';
 import { scoreGenAcc } from '../reward/genacc.js';
 import { exactMatch, f1Score } from '../reward/metrics.js';
 
-/** The method's own answer and its scores, stored in an evaluation record as `ownAnswer`. */
-export const ownAnswerSchema = z.object({
-  /** The answer as the method wrote it (a trajectory's `answer`). */
+/** An answer and its scores: the fields an evaluation record has for the generator's answer and `ownAnswer` for the method's. */
+export const answerScoreFields = {
   answer: z.string(),
   genAcc: z.union([z.literal(0), z.literal(1)]),
   spanMatch: z.boolean(),
@@ -29,7 +28,10 @@ export const ownAnswerSchema = z.object({
   judgeReply: z.string().optional(),
   em: z.union([z.literal(0), z.literal(1)]),
   f1: z.number(),
-});
+};
+
+/** The method's own answer (a trajectory's `answer`) and its scores, stored in an evaluation record as `ownAnswer`. */
+export const ownAnswerSchema = z.object(answerScoreFields);
 export type OwnAnswer = z.output<typeof ownAnswerSchema>;
 
 /** One question's own answer (null: the method wrote none) and its golden answers. */

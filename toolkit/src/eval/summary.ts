@@ -13,7 +13,7 @@
  */
 import { table as arqueroTable, type ColumnTable } from 'arquero';
 import { z } from 'zod';
-import { ownAnswerSchema, type OwnAnswer } from './own-answer.js';
+import { answerScoreFields, ownAnswerSchema, type OwnAnswer } from './own-answer.js';
 
 /** Where a record's naive-RAG GenAcc comes from: the RAG cache, or the `naive-rag` records of the same run. */
 export const GBR_SOURCES = ['rag-cache', 'naive-rag'] as const;
@@ -27,15 +27,10 @@ export const evalRecordSchema = z.object({
   type: z.string(),
   question: z.string(),
   goldenAnswers: z.array(z.string()),
-  answer: z.string(),
+  /** The generator's answer (`answer`, cleaned from its reply) and its scores. */
+  ...answerScoreFields,
   /** The generator's reply as written. */
   reply: z.string(),
-  genAcc: z.union([z.literal(0), z.literal(1)]),
-  spanMatch: z.boolean(),
-  judged: z.boolean(),
-  judgeReply: z.string().optional(),
-  em: z.union([z.literal(0), z.literal(1)]),
-  f1: z.number(),
   documents: z.number().int().min(0),
   searcherTokens: z.number().int().min(0),
   turns: z.number().int().min(0),
