@@ -50,8 +50,15 @@ describe('the data-efficiency verdict', () => {
     const s3: MethodCurve = { label: 's3', curve: [point(0, 28), point(2, 36), point(10, 38)] };
     const verdict = dataEfficiencyVerdict(s3, baseline);
     assert.match(verdict, /best GenAcc is 35\.0 .* after 160 training questions/u);
-    assert.match(verdict, /with 16 training questions/u);
-    assert.match(verdict, /10× fewer \(the paper's ≥10× holds here/u);
+    assert.match(verdict, /with 16 training questions, its first point evaluated/u);
+    assert.match(verdict, /at least 10× fewer \(the paper's ≥10× holds here/u);
+  });
+
+  it('says when the first point evaluated already reaches it (a lower bound), and when a later one does', () => {
+    const early: MethodCurve = { label: 's3', curve: [point(0, 28), point(5, 36)] };
+    assert.match(dataEfficiencyVerdict(early, baseline), /at least 4\.0× fewer \(the points evaluated cannot show whether/u);
+    const later: MethodCurve = { label: 's3', curve: [point(0, 28), point(2, 30), point(5, 35)] };
+    assert.match(dataEfficiencyVerdict(later, baseline), /with 40 training questions: .* 4\.0× fewer \(short of the paper's ≥10×/u);
   });
 
   it('says so when s3 never reaches it', () => {
