@@ -16,7 +16,7 @@ const LAB_SEARCHER = fileURLToPath(new URL('../../datasets/models/lab-searcher',
 describe('method registry', () => {
   it('knows the built-in methods and what each needs', () => {
     assert.deepEqual(methodNames(), ['no-retrieval', 'naive-rag', 's3', 'scripted', 'search-r1', 'ircot', 'search-o1', 'deep-retrieval']);
-    assert.deepEqual(listMethods().filter((m) => m.needs.searcher).map((m) => [m.name, m.needs.searcher]), [['s3', 'any'], ['search-r1', 'chat'], ['ircot', 'chat'], ['search-o1', 'chat'], ['deep-retrieval', 'chat']]);
+    assert.deepEqual(listMethods().filter((m) => m.needs.searcher).map((m) => [m.name, m.needs.searcher]), [['s3', 'any'], ['search-r1', 'any'], ['ircot', 'chat'], ['search-o1', 'chat'], ['deep-retrieval', 'any']]);
     assert.deepEqual(listMethods().filter((m) => !m.needs.retriever).map((m) => m.name), ['no-retrieval']);
     assert.deepEqual(listMethods().filter((m) => m.zeroShot).map((m) => m.name), ['no-retrieval']);
   });
@@ -96,10 +96,13 @@ describe('s3 with a trained lab searcher', async () => {
     assert.equal(other[0]?.preset, '3-3-3', 'a preset in the environment wins over the directory\'s');
   });
 
-  it('the chat-model methods refuse it, naming the directory', async () => {
+  it('the chat-model methods refuse it, and so do the methods it was not trained for, naming the directory', async () => {
     const { index } = labIndex();
-    for (const name of ['search-r1', 'ircot', 'search-o1', 'deep-retrieval']) {
-      await assert.rejects(getMethod(name).run(['Q?'], { retriever: index, searcher }), new RegExp(`method ${name} needs an instruction-following chat model as its searcher; .*lab-searcher is a lab searcher`, 'u'));
+    for (const name of ['ircot', 'search-o1']) {
+      await assert.rejects(getMethod(name).run(['Q?'], { retriever: index, searcher }), new RegExp(`method ${name} needs an instruction-following chat model as its searcher; .*lab-searcher is a lab model`, 'u'));
+    }
+    for (const name of ['search-r1', 'deep-retrieval']) {
+      await assert.rejects(getMethod(name).run(['Q?'], { retriever: index, searcher }), new RegExp(`method ${name} cannot run the lab searcher in .*lab-searcher: it was trained for s3`, 'u'));
     }
   });
 });

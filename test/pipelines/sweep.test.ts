@@ -60,7 +60,7 @@ describe('s3lab sweep', () => {
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: first.stdout }).on('line', (line) => {
         seen.push(line);
-        if (/\[evalQuestions=2\] .*evaluating the sft searcher/u.test(line)) {
+        if (/\[evalQuestions=2\] .*evaluating the sft policy/u.test(line)) {
           first.kill('SIGKILL');
           resolve();
         }
