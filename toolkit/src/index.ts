@@ -100,7 +100,7 @@ export {
   type TurnRun, type TurnStep, type TurnPolicy, type PolicyState, type LabMethod, type PolicyLoop, type PolicyLoopSettings,
   type RunSearchR1Options, type RunDeepRetrievalOptions,
   LAB_METHODS, labMethodOf, labPolicyLoop, labSearchR1Prompt, labDeepRetrievalPrompt, requireLabMethod, runSearchR1, runDeepRetrieval,
-  SEARCH_R1_SETTINGS, SEARCH_R1_STOP_AFTER, DEEP_RETRIEVAL_STOP_AFTER,
+  SEARCH_R1_SETTINGS, SEARCH_R1_STOP_AFTER, DEEP_RETRIEVAL_STOP_AFTER, S3_STOP_AFTER, SHIPPED_LAB_MODELS,
 } from './agent/index.js';
 export {
   createSearcherTrainer, GrpoTrainer, latestCheckpoint, policyLoopOf, loadCheckpoint, microBatches, PpoTrainer,
@@ -116,7 +116,7 @@ export {
   type StepResult, type TrainerState, type TrainingQuestion, type WhitenOptions,
 } from './rl/index.js';
 export {
-  endToEndLabel, evalRecordSchema, ownAnswerSchema, readerCheck, runEvaluation, scoreOwnAnswers, summarizeRecords, summaryRows, summaryTable,
+  endToEndLabel, endToEndScores, evalRecordSchema, ownAnswerSchema, readerCheck, runEvaluation, scoreOwnAnswers, summarizeRecords, summaryRows, summaryTable,
   type BootstrapInterval, type EvalRecord, type EvaluationSummary, type GbrBaseline,
   type GbrBaselineInfo, type GbrSource, type OwnAnswer, type OwnAnswerItem, type ReaderCheckOptions, type ReaderCheckRow,
   type ReaderContext, type RunEvaluationOptions, type SummaryCell,

@@ -17,7 +17,7 @@ export type { Replay } from './replay.js';
 export { generateContinuations } from './model-call.js';
 export type { GenerationSettings, Generated } from './model-call.js';
 export {
-  buildSearcherPrompt, INVALID_ACTION_FEEDBACK, modelPolicy, parseSearcherResponse, runSearcher,
+  buildSearcherPrompt, INVALID_ACTION_FEEDBACK, modelPolicy, parseSearcherResponse, runSearcher, S3_STOP_AFTER,
   runSearchLoop, type ModelPolicyOptions, type ParsedSearcherResponse, type ParseSearcherOptions,
   type PolicyOutput, type PolicyState, type RunSearcherOptions, type SearcherAction, type SearcherPolicy, type TurnPolicy,
   type SearcherPromptOptions, type SearcherState, type SearchLoopOptions,
@@ -40,7 +40,7 @@ export type { TurnProtocol, TurnRun, TurnStep, RunTurnsOptions } from './turns.j
 export { s3Searcher } from './searcher/method.js';
 export { scriptedSearcher } from './scripted/method.js';
 export {
-  flattenRecord, isLabSearcher, LAB_METHODS, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labDeepRetrievalPrompt, labMethodOf, labPolicyLoop, labSearcherMethod,
+  flattenRecord, isLabSearcher, LAB_METHODS, SHIPPED_LAB_MODELS, LAB_SEARCHER_CONFIG, LAB_SEARCHER_INFO_FILE, labDeepRetrievalPrompt, labMethodOf, labPolicyLoop, labSearcherMethod,
   labSearcherPrompt, labSearchR1Prompt, LmSearcherPolicy, loadLabSearcher, readLabSearcherInfo, requireLabMethod, runLabSearcher,
   type LabMethod, type PolicyLoop, type PolicyLoopSettings,
   writeLabSearcherInfo, type LabSearcher, type LabSearcherInfo, type LabSearcherMethodOptions,

@@ -1,6 +1,6 @@
 export { runEvaluation, RECORDS_FILE, SUMMARY_FILE } from './run-evaluation.js';
 export type { RunEvaluationOptions, EvaluationSummary, GbrBaselineInfo } from './run-evaluation.js';
-export { evalRecordSchema, endToEndLabel, summarizeRecords, summaryRows, summaryTable, GBR_SOURCES } from './summary.js';
+export { evalRecordSchema, endToEndLabel, endToEndScores, summarizeRecords, summaryRows, summaryTable, GBR_SOURCES } from './summary.js';
 export { ownAnswerSchema, scoreOwnAnswers } from './own-answer.js';
 export type { OwnAnswer, OwnAnswerItem } from './own-answer.js';
 export type { EvalRecord, SummaryCell, GbrSource } from './summary.js';

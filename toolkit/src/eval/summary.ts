@@ -92,10 +92,20 @@ type Scores = Pick<EvalRecord, 'genAcc' | 'em' | 'f1' | 'judged' | 'gbr'>;
 const generatorScores = (r: EvalRecord): Scores => r;
 // A question the method left unanswered counts as wrong end to end, as an evaluation of its answers would count it.
 const UNANSWERED: Pick<OwnAnswer, 'genAcc' | 'em' | 'f1' | 'judged'> = { genAcc: 0, em: 0, f1: 0, judged: false };
-const ownScores = (r: EvalRecord): Scores => {
+
+/**
+ * A record's "end to end" scores: the method's own answer (one it did not write counts as wrong),
+ * GBR against the record's naive-RAG GenAcc. The one rule for every end-to-end number.
+ *
+ * @example
+ * ```ts
+ * endToEndScores(record).genAcc; // 0 when the method never answered
+ * ```
+ */
+export function endToEndScores(r: Pick<EvalRecord, 'ownAnswer' | 'ragGenAcc'>): Scores {
   const own = r.ownAnswer ?? UNANSWERED;
   return { genAcc: own.genAcc, em: own.em, f1: own.f1, judged: own.judged, gbr: r.ragGenAcc === undefined ? undefined : own.genAcc - r.ragGenAcc };
-};
+}
 
 /**
  * Cells per method (in first-seen order) and type (sorted, then `all`). Means are plain averages
@@ -119,7 +129,7 @@ export function summarizeRecords(records: readonly EvalRecord[]): SummaryCell[] 
     const types = [...byType.keys()].filter((t) => t !== ALL).sort();
     const all = byType.get(ALL) ?? [];
     const scorings: [string, (r: EvalRecord) => Scores][] = [[method, generatorScores]];
-    if (all.some((r) => r.ownAnswer !== undefined)) scorings.push([endToEndLabel(method), ownScores]);
+    if (all.some((r) => r.ownAnswer !== undefined)) scorings.push([endToEndLabel(method), endToEndScores]);
     for (const [label, score] of scorings) {
       for (const type of [...types, ALL]) cells.push(summaryCell(label, type, byType.get(type) ?? [], score));
     }

@@ -18,16 +18,17 @@
 import { join } from 'node:path';
 import { LAB_DATA_SOURCE, LAB_PATHS, LAB_RUN_QUESTIONS } from '../config/index.js';
 import { readFinishedJsonl } from '../core/resumable-jsonl.js';
+import { SHIPPED_LAB_MODELS } from '../agent/lab-searcher/lab-searcher.js';
 import { loadLabSearcher, type LabSearcher } from '../agent/lab-searcher/loaded.js';
 import { readQa } from '../data/formats/qa.js';
-import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
+import { pairedBootstrap } from '../eval/bootstrap.js';
 import { RECORDS_FILE, runEvaluation } from '../eval/run-evaluation.js';
-import { evalRecordSchema, type EvalRecord } from '../eval/summary.js';
+import { endToEndScores, evalRecordSchema, type EvalRecord } from '../eval/summary.js';
 import { openChatModelSource } from '../llm/open-source.js';
 import { openRetrieverSource } from '../retrieval/open-source.js';
 import { RagCache } from '../reward/rag-cache.js';
 import type { CurvePoint, LabRunReport } from './lab-run.js';
-import { inPoints, percentByType } from './scores-by-type.js';
+import { inPoints, meanInterval, percentByType } from './scores-by-type.js';
 
 /** A row of the lab's Table 1: which records it is, and the paper's row beside it. */
 export interface Table1Row {
@@ -104,7 +105,7 @@ export interface RunBaselineComparisonOptions {
 export async function runBaselineComparison(options: RunBaselineComparisonOptions): Promise<BaselineEvaluation> {
   const world = options.world ?? LAB_PATHS.world;
   const questions = (await readQa(join(world, 'test.jsonl')).toArray()).slice(0, options.questions ?? LAB_RUN_QUESTIONS.evaluation);
-  const models = { s3: LAB_PATHS.searcher, 'search-r1': LAB_PATHS.searchR1, 'deep-retrieval': LAB_PATHS.deepRetrieval, ...options.models };
+  const models = { ...SHIPPED_LAB_MODELS, ...options.models };
   const generator = await openChatModelSource(LAB_PATHS.generator, { label: 'generator' });
   const bm25 = await openRetrieverSource(join(world, 'corpus.jsonl'), 'retriever');
   const dense = await openRetrieverSource(LAB_PATHS.denseIndex, 'retriever');
@@ -129,8 +130,7 @@ export function rowScores(evaluation: BaselineEvaluation, row: Table1Row): { id:
   if (!row.method) return undefined;
   const records = evaluation[row.run ?? 'bm25'].filter((r) => r.method === row.method);
   if (records.length === 0) return undefined;
-  // A run that never answered counts as wrong, as in `s3lab eval`'s "(end to end)" rows.
-  return records.map((r) => ({ id: r.id, ...(r.type === undefined ? {} : { type: r.type }), genAcc: row.endToEnd ? (r.ownAnswer?.genAcc ?? 0) : r.genAcc, ragGenAcc: r.ragGenAcc ?? 0 }));
+  return records.map((r) => ({ id: r.id, ...(r.type === undefined ? {} : { type: r.type }), genAcc: row.endToEnd ? endToEndScores(r).genAcc : r.genAcc, ragGenAcc: r.ragGenAcc ?? 0 }));
 }
 
 /**
@@ -164,11 +164,6 @@ export function table1Rows(evaluation: BaselineEvaluation, rows: readonly Table1
       's3 − row': versus ? `${versus.mean.toFixed(1)} [${versus.low.toFixed(1)}, ${versus.high.toFixed(1)}]` : null,
     };
   });
-}
-
-/** The 95% bootstrap interval of a mean of 0/1 scores, in points. */
-export function meanInterval(values: readonly number[]): BootstrapInterval {
-  return inPoints(pairedBootstrap(values.map(() => 0), values, { seed: 1 }));
 }
 
 /** A trained method's run for Table 4: its label and its lab run's report. */

@@ -13,6 +13,7 @@
 import { resolvePreset, type SearcherPreset } from '../agent/presets.js';
 import { scriptedPolicy, type FollowUpQueryStyle } from '../agent/scripted/scripted-searcher.js';
 import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
+import { S3_STOP_AFTER } from '../agent/searcher/parse.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import { Random } from '../core/random.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
@@ -78,7 +79,7 @@ export async function searcherDemonstrations(options: SearcherDemonstrationOptio
   }
 
   const template = customTemplate ?? chatTemplate(tokenizer);
-  const examples = await Promise.all(trajectories.map((t) => transcriptExample(tokenizer, template, t, ['</query>'])));
+  const examples = await Promise.all(trajectories.map((t) => transcriptExample(tokenizer, template, t, S3_STOP_AFTER)));
   return { examples, trajectories, variants: drawn };
 }
 

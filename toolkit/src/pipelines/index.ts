@@ -19,4 +19,5 @@ export { runSweep, listSweep, SweepRunsFailed, type SweepOptions, type SweepSumm
 export { sweepTableRows, sweepCsv, searcherScores, interval, typesOf, type SweepRunResult, type SearcherScores } from './sweep-summary.js';
 export { evaluateTransfer, transferTableRows, type TransferResult, type TransferSearcher, type TransferOptions } from './sweep-transfer.js';
 export { buildLabDenseIndex, checkLabDenseIndex, LAB_DENSE_TOLERANCE, type BuildLabDenseIndexOptions, type CheckLabDenseIndexOptions, type LabDenseIndexCheck, type LabDenseIndexSource } from './lab-dense-index.js';
-export { BASELINE_RUNS, dataEfficiencyRows, dataEfficiencyVerdict, meanInterval, readBaselineEvaluation, rowScores, runBaselineComparison, TABLE1_ROWS, table1Rows, trainingCostRows, type BaselineEvaluation, type MethodCurve, type RunBaselineComparisonOptions, type Table1Row, type TrainedRun } from './baseline-comparison.js';
+export { meanInterval } from './scores-by-type.js';
+export { BASELINE_RUNS, dataEfficiencyRows, dataEfficiencyVerdict, readBaselineEvaluation, rowScores, runBaselineComparison, TABLE1_ROWS, table1Rows, trainingCostRows, type BaselineEvaluation, type MethodCurve, type RunBaselineComparisonOptions, type Table1Row, type TrainedRun } from './baseline-comparison.js';

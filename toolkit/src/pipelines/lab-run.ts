@@ -41,13 +41,13 @@ import { Random } from '../core/random.js';
 import { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../rl/checkpoint.js';
 import { rlConfig, type RlConfig } from '../rl/config.js';
 import { searcherDemonstrations } from './demonstrations.js';
-import { inPoints, MULTI_HOP_TYPES, percentByType } from './scores-by-type.js';
+import { inPoints, meanInterval, MULTI_HOP_TYPES, percentByType } from './scores-by-type.js';
 import { resolvePreset } from '../agent/presets.js';
-import { LAB_SEARCHER_CONFIG, labSearcherPrompt, type LabMethod } from '../agent/lab-searcher/lab-searcher.js';
+import { LAB_SEARCHER_CONFIG, labSearcherPrompt, SHIPPED_LAB_MODELS, type LabMethod } from '../agent/lab-searcher/lab-searcher.js';
 import { labPolicyLoop } from '../agent/lab-searcher/policy-loop.js';
 import { methodDemonstrations } from './method-demonstrations.js';
 import { writeLabSearcherInfo } from '../agent/lab-searcher/method.js';
-import type { EvalRecord } from '../eval/summary.js';
+import { endToEndScores, type EvalRecord } from '../eval/summary.js';
 import { evaluateSearcherInWorkers, evaluationDir, type SearcherEvaluationJob } from './lab-evaluation.js';
 import { type Rollout, type RolloutLoop, type RolloutReward, type SearchSettings, type TrainingQuestion } from '../rl/rollouts.js';
 import { trainSft, type SftStepMetrics } from '../rl/sft.js';
@@ -207,7 +207,8 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   const generatorDir = options.generator ?? LAB_PATHS.generator;
   const tokenizerDir = options.tokenizer ?? LAB_PATHS.tokenizer;
   const retrieverSource = options.retriever ?? join(world, 'corpus.jsonl');
-  const warmStart = options.warmStart ?? defaultWarmStart(method);
+  // The method's shipped warm start: its lab model's `sft/`.
+  const warmStart = options.warmStart ?? join(SHIPPED_LAB_MODELS[method], 'sft');
   const evalQuestions = options.evalQuestions ?? LAB_RUN_QUESTIONS.evaluation;
   const trainQuestions = options.trainQuestions ?? LAB_RUN_QUESTIONS.training;
   const out = options.out;
@@ -319,15 +320,6 @@ export async function trainLabSearcher(options: LabRunOptions): Promise<LabRunRe
   } finally {
     await generatorModel?.dispose();
     await opened.close();
-  }
-}
-
-/** The shipped warm start of a method: its lab model's `sft/`. */
-function defaultWarmStart(method: LabMethod): string {
-  switch (method) {
-    case 's3': return LAB_PATHS.warmStart;
-    case 'search-r1': return join(LAB_PATHS.searchR1, 'sft');
-    case 'deep-retrieval': return join(LAB_PATHS.deepRetrieval, 'sft');
   }
 }
 
@@ -455,14 +447,12 @@ type Scored = Pick<EvalRecord, 'genAcc' | 'gbr' | 'documents' | 'searches'> & Pa
 
 function scoresOf(method: string, rows: readonly Scored[]): MethodScores {
   const scores: MethodScores = { method, genAcc: percentByType(rows, (r) => r.genAcc), gbr: percentByType(rows, (r) => r.gbr ?? 0), documents: rows.reduce((n, r) => n + r.documents, 0) / Math.max(1, rows.length), searches: rows.reduce((n, r) => n + (r.searches ?? 0), 0) / Math.max(1, rows.length) };
-  // A run that never answered counts as wrong, as in the evaluation's "(end to end)" rows.
-  if (rows.some((r) => r.ownAnswer !== undefined)) scores.endToEnd = { genAcc: percentByType(rows, (r) => r.ownAnswer?.genAcc ?? 0), gbr: percentByType(rows, (r) => (r.ownAnswer?.genAcc ?? 0) - (r.ragGenAcc ?? 0)) };
+  if (rows.some((r) => r.ownAnswer !== undefined)) scores.endToEnd = { genAcc: percentByType(rows, (r) => endToEndScores(r).genAcc), gbr: percentByType(rows, (r) => endToEndScores(r).gbr ?? 0) };
   return scores;
 }
 
 /** A checkpoint's point of the learning curve from its evaluation records. */
 function curvePoint(step: number, config: RlConfig, rows: readonly EvalRecord[]): CurvePoint {
-  const interval = (values: number[]): BootstrapInterval => inPoints(pairedBootstrap(values.map(() => 0), values, { seed: config.seed }));
-  const own = rows.some((r) => r.ownAnswer !== undefined) ? { endToEnd: interval(rows.map((r) => r.ownAnswer?.genAcc ?? 0)) } : {};
-  return { step, questions: step * config.batchSize, genAcc: interval(rows.map((r) => r.genAcc)), gbr: 100 * rows.reduce((n, r) => n + (r.gbr ?? 0), 0) / Math.max(1, rows.length), ...own };
+  const own = rows.some((r) => r.ownAnswer !== undefined) ? { endToEnd: meanInterval(rows.map((r) => endToEndScores(r).genAcc), config.seed) } : {};
+  return { step, questions: step * config.batchSize, genAcc: meanInterval(rows.map((r) => r.genAcc), config.seed), gbr: 100 * rows.reduce((n, r) => n + (r.gbr ?? 0), 0) / Math.max(1, rows.length), ...own };
 }

@@ -8,7 +8,7 @@
  * // { all: 50, bridge: 100, 'single-hop': 0, 'multi-hop': 100 }
  * ```
  */
-import type { BootstrapInterval } from '../eval/bootstrap.js';
+import { pairedBootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
 
 /** The lab world's multi-hop question types. */
 export const MULTI_HOP_TYPES: ReadonlySet<string> = new Set(['bridge', 'comparison', 'paraphrase']);
@@ -21,6 +21,18 @@ export function percentByType<T extends { type?: string }>(rows: readonly T[], p
   const multi = rows.filter((r) => MULTI_HOP_TYPES.has(r.type ?? ''));
   if (multi.length) out['multi-hop'] = mean(multi);
   return out;
+}
+
+/**
+ * The 95% bootstrap interval of the mean of per-question 0/1 scores, in points.
+ *
+ * @example
+ * ```ts
+ * meanInterval([1, 0, 1, 1]).mean; // 75
+ * ```
+ */
+export function meanInterval(values: readonly number[], seed = 1): BootstrapInterval {
+  return inPoints(pairedBootstrap(values.map(() => 0), values, { seed }));
 }
 
 /** A bootstrap interval of 0/1 or ±1 scores, in points. */

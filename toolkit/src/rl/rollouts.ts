@@ -6,8 +6,8 @@
  * of the supporting passages. Each rollout keeps the exact tokens sampled and which of them
  * are actions, which is all PPO needs besides the reward.
  */
-import type { PolicyLoop } from '../agent/lab-searcher/policy-loop.js';
-import { runSearchLoop, type SearchLoopOptions } from '../agent/searcher/loop.js';
+import { labPolicyLoop, type PolicyLoop } from '../agent/lab-searcher/policy-loop.js';
+import type { SearchLoopOptions } from '../agent/searcher/loop.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import { OnnxCausalLM, onnxRunsHere, type CausalLM, type TransformerLM } from '../models/lm/index.js';
 import type { TextTokenizer } from '../models/tokenizer/index.js';
@@ -67,7 +67,7 @@ export type RolloutLoop = SearchSettings | PolicyLoop;
 /** The loop of a rollout setting: a `PolicyLoop` as it is, s3's search settings as s3's loop. */
 export function policyLoopOf(loop: RolloutLoop): PolicyLoop {
   if ('run' in loop) return loop;
-  return { method: 's3', stopAfter: ['</query>'], run: (questions, policy, method = 's3') => runSearchLoop({ ...loop, questions, policy, method }) };
+  return labPolicyLoop('s3', loop);
 }
 
 export interface CollectRolloutsOptions {

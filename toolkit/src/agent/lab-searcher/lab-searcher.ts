@@ -5,6 +5,7 @@
  * the prompt keeps only what the original's reward code and parser need: the start marker, the
  * question and the initial results.
  */
+import { LAB_PATHS } from '../../config/index.js';
 import { SEARCHER_START_MARKER } from '../selected-docs.js';
 import type { SearcherPromptOptions } from '../searcher/prompt.js';
 import { stripLikePython } from '../../text/normalize.js';
@@ -49,6 +50,17 @@ export function labSearcherPrompt(options: SearcherPromptOptions): string {
  */
 export const LAB_METHODS = ['s3', 'search-r1', 'deep-retrieval'] as const;
 export type LabMethod = (typeof LAB_METHODS)[number];
+
+/**
+ * The shipped lab model of each method (its warm start in `sft/` beside it): the default policy of
+ * `s3lab eval` on the lab world, of the baseline comparison, and of `s3lab train --method`'s warm start.
+ *
+ * @example
+ * ```ts
+ * SHIPPED_LAB_MODELS['search-r1']; // 'datasets/models/lab-search-r1'
+ * ```
+ */
+export const SHIPPED_LAB_MODELS: Readonly<Record<LabMethod, string>> = Object.freeze({ s3: LAB_PATHS.searcher, 'search-r1': LAB_PATHS.searchR1, 'deep-retrieval': LAB_PATHS.deepRetrieval });
 
 /**
  * The lab Search-R1 policy's prompt: the question alone, as Search-R1 begins (no initial results).

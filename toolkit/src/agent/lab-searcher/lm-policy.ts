@@ -9,6 +9,7 @@
  * A turn ends at the end-of-turn token, or right after one of `stopAfter` (s3's `</query>`, where
  * the environment cuts; Search-R1's `</search>` and `</answer>`).
  */
+import { S3_STOP_AFTER } from '../searcher/parse.js';
 import type { PolicyOutput, PolicyState, TurnPolicy } from '../searcher/policy.js';
 import type { TextTokenizer } from '../../models/tokenizer/index.js';
 import type { CausalLM } from '../../models/lm/index.js';
@@ -36,7 +37,6 @@ export interface LmSearcherOptions {
   stopAfter?: readonly string[];
 }
 
-const S3_STOP_AFTER = ['</query>'] as const;
 
 /**
  * A {@link TurnPolicy} over a local LM that records token transcripts in `records` (by

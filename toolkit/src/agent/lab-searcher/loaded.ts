@@ -16,7 +16,7 @@ import { loadInferenceLM, type CausalLM, type InferenceRuntime } from '../../mod
 import { loadTokenizer, type TextTokenizer } from '../../models/tokenizer/index.js';
 import type { Retriever } from '../../retrieval/types.js';
 import type { Trajectory } from '../trajectory.js';
-import { LAB_METHODS, type LabMethod } from './lab-searcher.js';
+import { LAB_METHODS, labSearcherPrompt, type LabMethod } from './lab-searcher.js';
 import { LmSearcherPolicy } from './lm-policy.js';
 import { labPolicyLoop } from './policy-loop.js';
 
@@ -174,7 +174,7 @@ export function runLabSearcher(searcher: LabSearcher, questions: readonly string
     preset: options.preset ?? searcher.info?.preset ?? LAB_SCALE.searchPreset,
     initialDocs: options.initialDocs ?? searcher.info?.initialDocs ?? LAB_SCALE.initialDocs,
     selection: options.selection ?? searcher.info?.selection ?? true,
-    retrieverKind: options.retrieverKind ?? 'bm25',
+    retrieverKind: options.retrieverKind ?? 'bm25', buildPrompt: labSearcherPrompt,
     ...(options.k === undefined ? {} : { k: options.k }),
   });
   const method = options.method ?? loop.method;

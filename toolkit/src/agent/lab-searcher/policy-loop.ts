@@ -16,9 +16,10 @@ import type { Retriever } from '../../retrieval/types.js';
 import { DEEP_RETRIEVAL_STOP_AFTER, runDeepRetrieval } from '../baselines/deep-retrieval.js';
 import { runSearchR1, SEARCH_R1_SETTINGS, SEARCH_R1_STOP_AFTER } from '../baselines/search-r1.js';
 import { runSearchLoop, type SearchLoopOptions } from '../searcher/loop.js';
+import { S3_STOP_AFTER } from '../searcher/parse.js';
 import type { TurnPolicy } from '../searcher/policy.js';
 import type { Trajectory } from '../trajectory.js';
-import { labDeepRetrievalPrompt, labSearcherPrompt, labSearchR1Prompt, type LabMethod } from './lab-searcher.js';
+import { labDeepRetrievalPrompt, labSearchR1Prompt, type LabMethod } from './lab-searcher.js';
 
 /** A method's loop over a policy, and the texts after which the policy's turn ends. */
 export interface PolicyLoop {
@@ -36,7 +37,8 @@ export interface PolicyLoopSettings extends Omit<SearchLoopOptions, 'questions' 
 }
 
 /**
- * The loop of a lab method with these settings (s3's default to the lab prompt; pass `buildPrompt` to change it).
+ * The loop of a lab method with these settings (s3's prompt is `buildPrompt`, default the full s3
+ * prompt; a lab searcher reads `labSearcherPrompt`; Search-R1 and DeepRetrieval read their lab prompts).
  *
  * @example
  * ```ts
@@ -48,7 +50,7 @@ export function labPolicyLoop(method: LabMethod, settings: PolicyLoopSettings): 
   const { k, ...search } = settings;
   switch (method) {
     case 's3':
-      return { method, stopAfter: ['</query>'], run: (questions, policy, name = 's3') => runSearchLoop({ buildPrompt: labSearcherPrompt, ...search, questions, policy, method: name }) };
+      return { method, stopAfter: S3_STOP_AFTER, run: (questions, policy, name = 's3') => runSearchLoop({ ...search, questions, policy, method: name }) };
     case 'search-r1':
       return { method, stopAfter: SEARCH_R1_STOP_AFTER, run: (questions, policy, name = method) => runSearchR1({ questions, retriever: settings.retriever, policy, k: k ?? SEARCH_R1_SETTINGS.k, buildPrompt: labSearchR1Prompt, method: name }) };
     case 'deep-retrieval':

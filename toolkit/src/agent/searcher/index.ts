@@ -1,6 +1,6 @@
 export { buildSearcherPrompt } from './prompt.js';
 export type { SearcherPromptOptions } from './prompt.js';
-export { parseSearcherResponse } from './parse.js';
+export { parseSearcherResponse, S3_STOP_AFTER } from './parse.js';
 export type { ParsedSearcherResponse, ParseSearcherOptions, SearcherAction } from './parse.js';
 export { INVALID_ACTION_FEEDBACK } from './environment.js';
 export { modelPolicy } from './policy.js';

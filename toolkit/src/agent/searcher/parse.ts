@@ -15,6 +15,11 @@ import { resolvePreset } from '../presets.js';
 import { selectedIds } from '../selected-docs.js';
 import type { Issue } from '../trajectory.js';
 
+const QUERY_CLOSE = '</query>';
+
+/** Where an s3 response ends: the environment cuts after the first `</query>`. */
+export const S3_STOP_AFTER = [QUERY_CLOSE] as const;
+
 export type SearcherAction = 'search' | 'complete' | 'invalid';
 
 export interface ParsedSearcherResponse {
@@ -59,11 +64,11 @@ export function parseSearcherResponse(output: string, options: ParseSearcherOpti
   };
 
   let response = output;
-  const close = response.indexOf('</query>');
+  const close = response.indexOf(QUERY_CLOSE);
   if (close >= 0) {
-    const rest = response.slice(close + '</query>'.length);
+    const rest = response.slice(close + QUERY_CLOSE.length);
     if (rest.trim() !== '') note('text-after-query', `${rest.length} characters after </query> were dropped`);
-    response = response.slice(0, close + '</query>'.length);
+    response = response.slice(0, close + QUERY_CLOSE.length);
     if (!response.includes('<query>')) {
       response = `<query>\n${response}`;
       note('query-open-tag-added', '<query> was missing; "<query>\\n" was prepended');

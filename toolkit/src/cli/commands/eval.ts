@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { LabMethod } from '../../agent/lab-searcher/lab-searcher.js';
+import { SHIPPED_LAB_MODELS, type LabMethod } from '../../agent/lab-searcher/lab-searcher.js';
 import { isLabSearcher, loadLabSearcher, readLabSearcherInfo, type LabSearcherInfo } from '../../agent/lab-searcher/loaded.js';
 import type { Method, SearcherModel } from '../../agent/method.js';
 import { getMethod, hasMethod, listMethods, methodNames } from '../../agent/registry.js';
@@ -45,9 +45,6 @@ const EvalOptions = z.object({
   dataSource: z.string().min(1),
   force: z.boolean().optional(),
 });
-
-/** The shipped lab model of each method a lab model is trained for: the default at lab scale. */
-const SHIPPED_LAB_MODELS: Readonly<Record<LabMethod, string>> = { s3: LAB_PATHS.searcher, 'search-r1': LAB_PATHS.searchR1, 'deep-retrieval': LAB_PATHS.deepRetrieval };
 
 /** `METHOD=DIR|URL`; a path or URL never matches (a method name has no `/`, `:` or `.` first). */
 const METHOD_SEARCHER = /^([a-z0-9][a-z0-9._+-]*)=(.+)$/u;
