@@ -67,10 +67,8 @@ export const LAB_PATHS = Object.freeze({
   generator: 'datasets/models/lab-generator',
   /** The lab tokenizer, shared by the lab searcher and generator. */
   tokenizer: 'datasets/models/lab-tokenizer',
-  /** The shipped GRPO lab searcher. */
+  /** The shipped GRPO lab searcher; its warm start in `sft/`. */
   searcher: 'datasets/models/lab-searcher',
-  /** The shipped warm start RL begins from. */
-  warmStart: 'datasets/models/lab-searcher/sft',
   /** The shipped lab Search-R1 policy (searches and answers, trained on the exact match of its own answer); its warm start in `sft/`. */
   searchR1: 'datasets/models/lab-search-r1',
   /** The shipped lab DeepRetrieval query rewriter (trained on the recall of the supporting passages); its warm start in `sft/`. */
