@@ -7,7 +7,7 @@
  * Position t − 1's hidden state predicts token t, so the value of action token t is read there
  * too: the value of the state the token was sampled in.
  */
-import type { TransformerLM } from '../models/lm/index.js';
+import { logProbsOfTargets, type TransformerLM } from '../models/lm/index.js';
 import { tf } from '../models/tfjs/index.js';
 import { entropyFromLogits } from './losses.js';
 import type { ValueHead } from './value-head.js';
@@ -73,9 +73,7 @@ export function actionForward(lm: TransformerLM, rows: readonly ActionSequence[]
     });
     const states = lm.forwardSelectedStates(ids, keyMask, select);
     const logits = lm.headLogits(states);
-    const logSoftmax = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(tf.tensor1d(targets, 'int32'), lm.vocabSize);
-    const logProbs = tf.sum(tf.mul(onehot, logSoftmax), -1) as tf.Tensor1D;
+    const logProbs = logProbsOfTargets(logits, targets);
     const out: ActionForward = { logProbs, counts };
     if (options.entropy !== false) out.entropy = entropyFromLogits(logits) as tf.Tensor1D;
     if (valueHead) out.values = valueHead.apply(states);

@@ -81,7 +81,7 @@ export class TransformerLM implements CausalLM {
   forwardLogits(ids: readonly (readonly number[])[], keyMask?: readonly (readonly number[])[]): tf.Tensor3D {
     const mask = keyMask ?? ids.map((row) => row.map(() => 1));
     return tf.tidy(() => {
-      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
+      const input = { ids: this.idsTensor(ids), idRows: ids, positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
       return vocabularyHead(this.architecture, this.weights, forwardHidden(this.architecture, this.weights, input).hidden);
     });
   }
@@ -94,7 +94,7 @@ export class TransformerLM implements CausalLM {
   forwardHiddenStates(ids: readonly (readonly number[])[], keyMask?: readonly (readonly number[])[]): tf.Tensor3D {
     const mask = keyMask ?? ids.map((row) => row.map(() => 1));
     return tf.tidy(() => {
-      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
+      const input = { ids: this.idsTensor(ids), idRows: ids, positions: positionsFromMask(mask), mask: attentionMask(mask, ids[0]?.length ?? 0) };
       return forwardHidden(this.architecture, this.weights, input).hidden;
     });
   }
@@ -107,7 +107,7 @@ export class TransformerLM implements CausalLM {
    */
   forwardSelectedStates(ids: readonly (readonly number[])[], keyMask: readonly (readonly number[])[], select: readonly (readonly number[])[]): tf.Tensor2D {
     return tf.tidy(() => {
-      const input = { ids: this.idsTensor(ids), positions: positionsFromMask(keyMask), mask: attentionMask(keyMask, ids[0]?.length ?? 0) };
+      const input = { ids: this.idsTensor(ids), idRows: ids, positions: positionsFromMask(keyMask), mask: attentionMask(keyMask, ids[0]?.length ?? 0) };
       return forwardSelectedHidden(this.architecture, this.weights, input, select);
     });
   }

@@ -18,7 +18,7 @@ export { TransformerLM } from './causal-lm.js';
 export type { CausalLM, GenerateOptions } from './types.js';
 export type { LmConfig, LmFamily } from './config.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors, type StoredTensor } from './safetensors.js';
-export { padSequences, tokenLogProbs, maskedNll, type PaddedSequences } from './log-probs.js';
+export { padSequences, tokenLogProbs, logProbsOfTargets, maskedNll, type PaddedSequences } from './log-probs.js';
 export { loadInferenceLM, onnxRunsHere, INFERENCE_RUNTIMES, type InferenceRuntime, type LoadInferenceLMOptions } from './inference.js';
 export {
   OnnxCausalLM, buildLlamaGraph, encodeModel, LLAMA_GRAPH_IO, type OnnxCausalLMOptions, type OnnxAttribute,

@@ -2,7 +2,7 @@
  * The building blocks of both families as tfjs functions: every one is differentiable with
  * the kernels the WASM backend has (the embedding's gradient avoids `UnsortedSegmentSum`).
  */
-import { matMul, tf } from '../tfjs/index.js';
+import { fusedKernelsActive, fusedMaskedSoftmax, fusedRmsNorm, fusedRope, fusedSwiglu, matMul, positionsById, segmentSumRows, tf } from '../tfjs/index.js';
 import { ropeTableValues } from './positions.js';
 
 /** `x @ w (+ b)` over the last axis of a [B, T, in] tensor; `w` is [in, out]. */
@@ -22,6 +22,7 @@ export function linearTransposed(x: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
 
 /** RMSNorm as Llama computes it: x / sqrt(mean(x²) + eps) · w. */
 export function rmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Tensor3D {
+  if (fusedKernelsActive()) return fusedRmsNorm(x, w, eps);
   const variance = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), w);
 }
@@ -45,12 +46,20 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
+/** Llama's gated MLP activation, silu(gate) ⊙ up. */
+export function swiglu(gate: tf.Tensor3D, up: tf.Tensor3D): tf.Tensor3D {
+  return fusedKernelsActive() ? fusedSwiglu(gate, up) : tf.mul(silu(gate), up);
+}
+
 /**
- * Rows of `table` [vocab, hidden] for `ids` [B, T]. The gradient to the table is
- * oneHot(ids)ᵀ · dy, a matrix product, because tfjs's own (`UnsortedSegmentSum`) has no WASM kernel.
+ * Rows of `table` [vocab, hidden] for `ids` [B, T]. The gradient to the table is a sum of dy's rows
+ * by id: on the CPU summed on the host; on WebGPU, given the same ids as host arrays (`idRows`),
+ * a segment sum over positions grouped by id there (fused/embedding-gradient.ts), else
+ * oneHot(ids)ᵀ · dy, a matrix product (tfjs's own `UnsortedSegmentSum` has no WASM kernel).
  */
-export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
+export function embed(table: tf.Tensor2D, ids: tf.Tensor2D, idRows?: readonly (readonly number[])[]): tf.Tensor3D {
   const [vocab, hidden] = table.shape;
+  if (idRows !== undefined && fusedKernelsActive()) return embedGroupedGradient(table, ids, idRows);
   // `ids` is an input and saved, not captured: the forward pass's tidy scopes dispose what the
   // backward pass would otherwise find gone.
   const lookup = tf.customGrad(((t: tf.Tensor, indices: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
@@ -66,6 +75,24 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return lookup(table, ids) as tf.Tensor3D;
+}
+
+/** `embed` whose gradient is the segment sum over positions grouped by id on the host. */
+function embedGroupedGradient(table: tf.Tensor2D, ids: tf.Tensor2D, idRows: readonly (readonly number[])[]): tf.Tensor3D {
+  const [vocab, hidden] = table.shape;
+  const grouped = positionsById(idRows.flat(), vocab);
+  const lookup = tf.customGrad(((t: tf.Tensor, indices: tf.Tensor, order: tf.Tensor, offsets: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
+    save([order, offsets]);
+    return {
+      value: tf.gather(t, indices),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [o, off] = saved as [tf.Tensor1D, tf.Tensor1D];
+        // The ids and their grouping carry no gradient: placeholders, never read (see fused/rope.ts).
+        return [segmentSumRows(tf.reshape(dy, [-1, hidden]), o, off), dy, dy, dy];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return lookup(table, ids, tf.tensor1d(grouped.order, 'int32'), tf.tensor1d(grouped.offsets, 'int32')) as tf.Tensor3D;
 }
 
 /**
@@ -97,6 +124,11 @@ export function splitHeads(x: tf.Tensor3D, heads: number, dim: number): tf.Tenso
 export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
   const [batch, heads, time, dim] = x.shape;
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, time, heads * dim]);
+}
+
+/** x [B, T, heads·dim] split into heads [B, heads, T, dim] and rotated by the tables (see {@link applyRope}). */
+export function ropeHeads(x: tf.Tensor3D, heads: number, dim: number, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  return fusedKernelsActive() ? fusedRope(x, heads, cos, sin) : applyRope(splitHeads(x, heads, dim), cos, sin);
 }
 
 /** Rotary embedding as Llama applies it: x·cos + rotate_half(x)·sin, rotate_half = [−x₂, x₁]. */
@@ -134,6 +166,7 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
   const wasm = tf.getBackend() === 'wasm';
   const out = wasm && groups * time <= FEW_QUERY_ROWS ? fewQueryAttention(folded, k, v, groupedMask, dim)
     : wasm ? pairwiseAttention(folded, k, v, groupedMask, dim)
+    : fusedKernelsActive() ? matMul(fusedMaskedSoftmax(matMul(folded, k, false, true), groupedMask, 1 / Math.sqrt(dim)), v)
     : matMul(tf.softmax(tf.add(tf.mul(matMul(folded, k, false, true), 1 / Math.sqrt(dim)), groupedMask)), v) as tf.Tensor4D;
   return groups === 1 ? out : tf.reshape(out, [batch, heads, time, dim]);
 }

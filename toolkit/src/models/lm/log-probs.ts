@@ -3,7 +3,7 @@
  * every training objective here is built from (SFT's cross-entropy, PPO's ratio, the KL to a
  * reference policy).
  */
-import { tf } from '../tfjs/index.js';
+import { fusedKernelsActive, targetLogProbs, tf } from '../tfjs/index.js';
 import type { TransformerLM } from './causal-lm.js';
 
 /** A batch of sequences left-padded to one width, with their masks. */
@@ -47,9 +47,22 @@ export function tokenLogProbs(lm: TransformerLM, batch: Pick<PaddedSequences, 'i
     const inputs = batch.ids.map((row) => row.slice(0, -1));
     const mask = batch.keyMask.map((row) => row.slice(0, -1));
     const logits = lm.forwardLogits(inputs, mask);
-    const targets = tf.oneHot(tf.tensor2d(batch.ids.map((row) => row.slice(1)), undefined, 'int32'), lm.vocabSize);
-    // Σ over the vocabulary of onehot · log-softmax: a gather whose gradient WASM can run.
-    return tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1) as tf.Tensor2D;
+    const [rows, width, vocab] = logits.shape;
+    const logProbs = logProbsOfTargets(tf.reshape(logits, [rows * width, vocab]), batch.ids.flatMap((row) => row.slice(1)));
+    return tf.reshape(logProbs, [rows, width]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * log softmax(logits)[target] per row: logits [N, V] and N target ids → [N], differentiable. On
+ * WebGPU the fused kernels (no one-hot matrix, see fused/token-log-probs.ts); elsewhere Σ over the
+ * vocabulary of onehot · log-softmax, a gather whose gradient WASM can run.
+ */
+export function logProbsOfTargets(logits: tf.Tensor2D, targets: readonly number[]): tf.Tensor1D {
+  return tf.tidy(() => {
+    const ids = tf.tensor1d([...targets], 'int32');
+    if (fusedKernelsActive()) return targetLogProbs(logits, ids);
+    return tf.sum(tf.mul(tf.oneHot(ids, logits.shape[1]), tf.logSoftmax(logits)), -1) as tf.Tensor1D;
   });
 }
 

@@ -6,7 +6,7 @@
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
 import { attentionMaskValues } from './positions.js';
-import { applyRope, attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, ropeTables, silu, splitHeads } from './layers.js';
+import { attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, ropeHeads, ropeTables, splitHeads, swiglu } from './layers.js';
 
 /** Keys and values of every earlier position, per layer: [B, KVH, S, D] each. */
 // A type alias, not an interface, so that tf.tidy accepts it as a TensorContainer.
@@ -20,6 +20,8 @@ export interface ForwardInput {
   mask: tf.Tensor4D;
   /** The cache from earlier calls (same batch rows), or undefined for none. */
   cache?: readonly LayerCache[];
+  /** The same ids as host arrays, where the caller has them: on WebGPU the embedding's gradient groups positions by id with them. */
+  idRows?: readonly (readonly number[])[];
 }
 
 export type Weights = ReadonlyMap<string, tf.Tensor>;
@@ -50,7 +52,7 @@ export function vocabularyHead(config: LmConfig, w: Weights, hidden: tf.Tensor3D
 
 function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   const { cos, sin } = ropeTables(input.positions, c.headDim, c.ropeTheta);
-  let x: tf.Tensor3D = embed(get(w, 'model.embed_tokens.weight'), input.ids);
+  let x: tf.Tensor3D = embed(get(w, 'model.embed_tokens.weight'), input.ids, input.idRows);
   const mask = groupMask(input.mask, c.numHeads / c.numKvHeads);
   const cache: LayerCache[] = [];
   for (let i = 0; i < c.numLayers; i++) {
@@ -76,7 +78,7 @@ function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: t
 /** Layer i's keys (rotated) and values [B, KVH, T, D] from its normed input h. */
 function llamaKeysValues(c: LmConfig, w: Weights, i: number, h: tf.Tensor3D, cos: tf.Tensor4D, sin: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
   const p = `model.layers.${i}.self_attn`;
-  const k = applyRope(splitHeads(linear(h, get(w, `${p}.k_proj.weight`), opt(w, `${p}.k_proj.bias`)), c.numKvHeads, c.headDim), cos, sin);
+  const k = ropeHeads(linear(h, get(w, `${p}.k_proj.weight`), opt(w, `${p}.k_proj.bias`)), c.numKvHeads, c.headDim, cos, sin);
   const v = splitHeads(linear(h, get(w, `${p}.v_proj.weight`), opt(w, `${p}.v_proj.bias`)), c.numKvHeads, c.headDim);
   return { k, v };
 }
@@ -87,13 +89,13 @@ function llamaKeysValues(c: LmConfig, w: Weights, i: number, h: tf.Tensor3D, cos
  */
 function llamaBlockRest(c: LmConfig, w: Weights, i: number, x: tf.Tensor3D, h: tf.Tensor3D, at: { cos: tf.Tensor4D; sin: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D; mask: tf.Tensor4D }): tf.Tensor3D {
   const p = `model.layers.${i}`;
-  const q = applyRope(splitHeads(linear(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`)), c.numHeads, c.headDim), at.cos, at.sin);
+  const q = ropeHeads(linear(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`)), c.numHeads, c.headDim, at.cos, at.sin);
   const attended = linear(mergeHeads(attention(q, at.k, at.v, at.mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
   const mid = tf.add(x, attended) as tf.Tensor3D;
   const m = rmsNorm(mid, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);
-  const gate = silu(linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`))) as tf.Tensor3D;
+  const gate = linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`));
   const up = linear(m, get(w, `${p}.mlp.up_proj.weight`), opt(w, `${p}.mlp.up_proj.bias`));
-  return tf.add(mid, linear(tf.mul(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`))) as tf.Tensor3D;
+  return tf.add(mid, linear(swiglu(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`))) as tf.Tensor3D;
 }
 
 /**
@@ -125,7 +127,7 @@ export function forwardSelectedHidden(config: LmConfig, w: Weights, input: Forwa
   const c = config;
   const groups = c.numHeads / c.numKvHeads;
   const { cos, sin } = ropeTables(input.positions, c.headDim, c.ropeTheta);
-  let x: tf.Tensor3D = embed(get(w, 'model.embed_tokens.weight'), input.ids);
+  let x: tf.Tensor3D = embed(get(w, 'model.embed_tokens.weight'), input.ids, input.idRows);
   const mask = groupMask(input.mask, groups);
   for (let i = 0; i < c.numLayers - 1; i++) {
     x = tf.tidy(() => {
@@ -164,7 +166,7 @@ function runsOfPositions(positions: readonly number[]): [number, number][] {
 
 function gpt2Forward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   const positions = tf.tensor2d(input.positions.flat(), [input.positions.length, input.positions[0]?.length ?? 0], 'int32');
-  let x: tf.Tensor3D = tf.add(embed(get(w, 'transformer.wte.weight'), input.ids), embed(get(w, 'transformer.wpe.weight'), positions));
+  let x: tf.Tensor3D = tf.add(embed(get(w, 'transformer.wte.weight'), input.ids, input.idRows), embed(get(w, 'transformer.wpe.weight'), positions, input.positions));
   const cache: LayerCache[] = [];
   for (let i = 0; i < c.numLayers; i++) {
     const p = `transformer.h.${i}`;

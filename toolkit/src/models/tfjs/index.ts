@@ -4,3 +4,4 @@ export type { S3labDevice, ResolvedDevice, GpuAdapterDescription } from './devic
 export { matMul, registerMatMulGradient } from './matmul.js';
 export { ScaledAdam } from './adam.js';
 export { setTiledMatMul } from './webgpu-matmul.js';
+export * from './fused/index.js';
