@@ -34,7 +34,7 @@ import { trainSft } from '../../toolkit/src/rl/sft.js';
 import { globalNormScale } from '../../toolkit/src/rl/gradients.js';
 import { ScaledAdam } from '../../toolkit/src/models/tfjs/adam.js';
 import { best } from '../timing.js';
-import { promptIds } from './lm-shared.js';
+import { promptIds, QWEN25_05B } from './lm-shared.js';
 
 if (process.env.PROFILE === '1') {
   // Timestamp queries (per-kernel GPU times for tf.profile) are behind Dawn's unsafe-API toggle.
@@ -323,13 +323,6 @@ async function benchEncoder(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-/** Qwen2.5-0.5B's architecture (494M parameters, tied 151,936-token head), random-init. */
-const QWEN25_05B: Record<string, unknown> = {
-  architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24,
-  num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864, max_position_embeddings: 32768, rms_norm_eps: 1e-6,
-  rope_theta: 1000000, rope_parameters: { rope_theta: 1000000, rope_type: 'default' }, hidden_act: 'silu', tie_word_embeddings: true,
-  eos_token_id: null, bos_token_id: null, use_cache: true, use_sliding_window: false, sliding_window: null, attention_dropout: 0,
-};
 
 /** Rows of `tokens` ids whose second half is the completion (SFT) / the action (PPO). */
 function trainingRows(batch: number, tokens: number, vocab: number): { prompt: number[]; completion: number[] }[] {

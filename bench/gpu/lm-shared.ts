@@ -32,6 +32,14 @@ export const QWEN2_100M: Record<string, unknown> = {
   attention_dropout: 0,
 };
 
+/** Qwen2.5-0.5B's architecture (494M parameters, tied 151,936-token head), random-init. */
+export const QWEN25_05B: Record<string, unknown> = {
+  architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24,
+  num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864, max_position_embeddings: 32768, rms_norm_eps: 1e-6,
+  rope_theta: 1000000, rope_parameters: { rope_theta: 1000000, rope_type: 'default' }, hidden_act: 'silu', tie_word_embeddings: true,
+  eos_token_id: null, bos_token_id: null, use_cache: true, use_sliding_window: false, sliding_window: null, attention_dropout: 0,
+};
+
 export const SEED = 1;
 
 /** `count` seeded token ids in [0, vocab) (mulberry32): prompt `row` is the same on every run and machine. */

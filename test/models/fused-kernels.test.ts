@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   createCausalLM, fusedMaskedSoftmax, fusedRmsNorm, fusedRope, fusedSwiglu, maskedNll, padSequences, positionsById,
-  setFusedKernels, targetLogProbs, useTfjsBackend,
+  setFusedKernels, sumOfSquares, targetLogProbs, useTfjsBackend,
 } from '@s3lab/toolkit';
 import { findGpuAdapter } from '../../toolkit/src/models/tfjs/device.js';
 import { applyRope, splitHeads } from '../../toolkit/src/models/lm/layers.js';
@@ -83,6 +83,8 @@ async function checkEveryOp(tf: Tf): Promise<Record<string, { value: number; gra
   const cos = tf.tensor4d(angles.map(Math.cos), [b, 1, t, dim]);
   const sin = tf.tensor4d(angles.map(Math.sin), [b, 1, t, dim]);
   results.rope = await compareOp(tf, [q], (a) => fusedRope(a as never, heads, cos as never, sin as never), (a) => applyRope(splitHeads(a as never, heads, dim), cos as never, sin as never), 8);
+  const bias = tf.tensor1d(values(heads * dim, 15));
+  results.ropeWithBias = await compareOp(tf, [q, bias], (a, c) => fusedRope(a as never, heads, cos as never, sin as never, c as never), (a, c) => applyRope(splitHeads(tf.add(a, c) as never, heads, dim), cos as never, sin as never), 16);
   // 200 keys: wider than a workgroup's 128 threads, so each thread reduces several.
   const keys = 200;
   const scores = tf.tensor4d(values(b * heads * keys * keys, 9, 4), [b, heads, keys, keys]);
@@ -136,6 +138,11 @@ describe('the WGSL kernels on WebGPU', { skip: noGpu }, () => {
     const sums = segmentSumRows(dy, tf.tensor1d(grouped.order, 'int32'), tf.tensor1d(grouped.offsets, 'int32'));
     const oneHot = tf.matMul(tf.oneHot(tf.tensor1d(ids, 'int32'), 13), dy, true, false);
     assert.ok((await maxDiff(sums, oneHot)) < 1e-5);
+    // The global norm over 17 tensors: three groups of the grouped kernel, one larger than a workgroup's slices.
+    const tensors = Array.from({ length: 17 }, (_, i) => tf.tensor(values(i === 3 ? 40_000 : 3 + i * 11, 20 + i), i === 3 ? [200, 200] : [3 + i * 11]));
+    const expected = tensors.reduce((total, x) => total + Array.from(x.dataSync()).reduce((a, v) => a + v * v, 0), 0);
+    const got = (await sumOfSquares(tensors).data())[0] as number;
+    assert.ok(Math.abs(got - expected) / expected < 1e-5, `sum of squares ${got} vs ${expected}`);
   });
 
   it('train a Qwen-shaped model as the unfused ops do, in fewer kernels', async (t) => {

@@ -43,7 +43,7 @@ export {
   OnnxCausalLM, padSequences, QWEN25_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE_SHA256,
   QWEN25_DEFAULT_SYSTEM_PROMPT, readSafetensors, renderChatTemplate, resolveDevice, ScaledAdam,
   tokenLogProbs, trainLabTokenizer, TransformerLM, useTfjsBackend, writeChatTemplate,
-  setFusedKernels, fusedRmsNorm, fusedSwiglu, fusedRope, fusedMaskedSoftmax, targetLogProbs, positionsById, runKernel,
+  setFusedKernels, fusedRmsNorm, fusedSwiglu, fusedRope, fusedMaskedSoftmax, targetLogProbs, positionsById, runKernel, sumOfSquares,
   writeSafetensors, type CausalLM, type ChatMessage, type ChatTemplateOptions, type DecodedModel,
   type DecodeOptions, type DecodeStep, type EncodeOptions, type Encoder, type EncoderOptions,
   type GenerateOptions, type GpuAdapterDescription, type InferenceRuntime, type LmConfig,

@@ -30,7 +30,7 @@ export {
   type StoredTensor,
 } from './lm/index.js';
 export { useTfjsBackend, TFJS_BACKENDS, ScaledAdam, type TfjsBackendName } from './tfjs/index.js';
-export { setFusedKernels, fusedRmsNorm, fusedSwiglu, fusedRope, fusedMaskedSoftmax, targetLogProbs, positionsById, runKernel } from './tfjs/index.js';
+export { setFusedKernels, fusedRmsNorm, fusedSwiglu, fusedRope, fusedMaskedSoftmax, targetLogProbs, positionsById, runKernel, sumOfSquares } from './tfjs/index.js';
 export { resolveDevice, deviceFromEnvironment, graphicsStackReport, S3LAB_DEVICES, type S3labDevice, type ResolvedDevice, type GpuAdapterDescription } from './tfjs/index.js';
 export {
   renderChatTemplate, writeChatTemplate, trainLabTokenizer, firstMerges, byteLevelAlphabet,

@@ -126,9 +126,12 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, time, heads * dim]);
 }
 
-/** x [B, T, heads·dim] split into heads [B, heads, T, dim] and rotated by the tables (see {@link applyRope}). */
-export function ropeHeads(x: tf.Tensor3D, heads: number, dim: number, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-  return fusedKernelsActive() ? fusedRope(x, heads, cos, sin) : applyRope(splitHeads(x, heads, dim), cos, sin);
+/**
+ * The projection x·w (+ b) split into heads [B, heads, T, dim] and rotated by the tables (see
+ * {@link applyRope}): queries and keys. Fused, the bias and the split ride in the rotation's kernel.
+ */
+export function rotatedHeads(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, heads: number, dim: number, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  return fusedKernelsActive() ? fusedRope(linear(x, w), heads, cos, sin, b) : applyRope(splitHeads(linear(x, w, b), heads, dim), cos, sin);
 }
 
 /** Rotary embedding as Llama applies it: x·cos + rotate_half(x)·sin, rotate_half = [−x₂, x₁]. */

@@ -6,7 +6,7 @@
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
 import { attentionMaskValues } from './positions.js';
-import { attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, ropeHeads, ropeTables, splitHeads, swiglu } from './layers.js';
+import { attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, rotatedHeads, ropeTables, splitHeads, swiglu } from './layers.js';
 
 /** Keys and values of every earlier position, per layer: [B, KVH, S, D] each. */
 // A type alias, not an interface, so that tf.tidy accepts it as a TensorContainer.
@@ -78,7 +78,7 @@ function llamaForward(c: LmConfig, w: Weights, input: ForwardInput): { hidden: t
 /** Layer i's keys (rotated) and values [B, KVH, T, D] from its normed input h. */
 function llamaKeysValues(c: LmConfig, w: Weights, i: number, h: tf.Tensor3D, cos: tf.Tensor4D, sin: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
   const p = `model.layers.${i}.self_attn`;
-  const k = ropeHeads(linear(h, get(w, `${p}.k_proj.weight`), opt(w, `${p}.k_proj.bias`)), c.numKvHeads, c.headDim, cos, sin);
+  const k = rotatedHeads(h, get(w, `${p}.k_proj.weight`), opt(w, `${p}.k_proj.bias`), c.numKvHeads, c.headDim, cos, sin);
   const v = splitHeads(linear(h, get(w, `${p}.v_proj.weight`), opt(w, `${p}.v_proj.bias`)), c.numKvHeads, c.headDim);
   return { k, v };
 }
@@ -89,7 +89,7 @@ function llamaKeysValues(c: LmConfig, w: Weights, i: number, h: tf.Tensor3D, cos
  */
 function llamaBlockRest(c: LmConfig, w: Weights, i: number, x: tf.Tensor3D, h: tf.Tensor3D, at: { cos: tf.Tensor4D; sin: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D; mask: tf.Tensor4D }): tf.Tensor3D {
   const p = `model.layers.${i}`;
-  const q = ropeHeads(linear(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`)), c.numHeads, c.headDim, at.cos, at.sin);
+  const q = rotatedHeads(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`), c.numHeads, c.headDim, at.cos, at.sin);
   const attended = linear(mergeHeads(attention(q, at.k, at.v, at.mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
   const mid = tf.add(x, attended) as tf.Tensor3D;
   const m = rmsNorm(mid, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);

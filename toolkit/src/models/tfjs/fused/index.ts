@@ -6,3 +6,4 @@ export { fusedRope } from './rope.js';
 export { fusedMaskedSoftmax } from './masked-softmax.js';
 export { targetLogProbs } from './token-log-probs.js';
 export { positionsById, segmentSumRows, type PositionsById } from './embedding-gradient.js';
+export { sumOfSquares } from './sum-of-squares.js';

@@ -4,9 +4,11 @@
  *
  *   dx = r · (dy ⊙ w) − x · r³ · Σⱼ(dyⱼ wⱼ xⱼ) / H        dw = Σ_rows dy ⊙ x · r
  *
- * On WebGPU that is two kernels forward (r per row, then y) and three backward (dx per row, dw
- * by chunks of rows, a sum over the chunks) where tfjs's ops took about 6 and 15. Elsewhere the
- * same formulas run as tfjs ops (the twin the tests check against autodiff of the unfused op).
+ * On WebGPU that is one kernel forward (a workgroup per row) and four backward (r per row again,
+ * dx per row, dw by chunks of rows, a sum over the chunks) where tfjs's ops took about 6 and 15;
+ * r is recomputed rather than saved so that inference, which has no backward pass, runs one
+ * kernel per norm. Elsewhere the same formulas run as tfjs ops (the twin the tests check against
+ * autodiff of the unfused op).
  *
  * @example
  * ```ts
@@ -28,13 +30,13 @@ export function fusedRmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Te
   const op = tf.customGrad(((input: tf.Tensor, weight: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
     const width = input.shape[input.rank - 1] as number;
     const x2 = tf.reshape(input, [-1, width]) as tf.Tensor2D;
-    const r = rowRstd(x2, eps);
-    save([x2, weight, r]);
+    save([x2, weight]);
     return {
-      value: tf.reshape(applyNorm(x2, r, weight as tf.Tensor1D), input.shape),
+      value: tf.reshape(normed(x2, weight as tf.Tensor1D, eps), input.shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws, rs] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor1D];
         const dy2 = tf.reshape(dy, xs.shape) as tf.Tensor2D;
+        const rs = rowRstd(xs, eps);
         return [tf.reshape(inputGradient(xs, ws, rs, dy2), input.shape), weightGradient(xs, rs, dy2)];
       },
     };
@@ -76,15 +78,28 @@ function rowRstd(x: tf.Tensor2D, eps: number): tf.Tensor1D {
   }) as tf.Tensor1D;
 }
 
-/** y = x · r · w. */
-function applyNorm(x: tf.Tensor2D, r: tf.Tensor1D, w: tf.Tensor1D): tf.Tensor2D {
-  if (!onWebGpu()) return tf.mul(tf.mul(x, tf.expandDims(r, 1)), w);
+/** y = x · r · w, one workgroup per row: the row's r, then its outputs. */
+function normed(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
+  if (!onWebGpu()) return tf.mul(tf.mul(x, tf.expandDims(rowRstd(x, eps), 1)), w);
   const d = dims(x);
   return runKernel({
-    key: 'rms_apply', inputs: { X: x, R: r, W: w }, outputShape: x.shape, threads: x.size, uniforms: sizeUniforms(d),
+    key: 'rms_norm', inputs: { X: x, W: w }, outputShape: x.shape, threads: d.rows * THREADS, workgroupSize: THREADS,
+    uniforms: [...sizeUniforms(d), { name: 'eps', type: 'f32', value: eps }],
     code: `
+      var<workgroup> partial : array<f32, ${THREADS}>;
       fn main(index : i32) {
-        if (index < uniforms.size) { result[index] = X[index] * R[index / uniforms.width] * W[index % uniforms.width]; }
+        let row = workgroupIndex();
+        let live = row < uniforms.rows;
+        let base = row * uniforms.width;
+        var s = 0.0;
+        if (live) {
+          for (var j = i32(localIndex); j < uniforms.width; j = j + ${THREADS}) { let v = X[base + j]; s = s + v * v; }
+        }
+        ${workgroupSum('s', THREADS)}
+        if (live) {
+          let r = inverseSqrt(partial[0] / f32(uniforms.width) + uniforms.eps);
+          for (var j = i32(localIndex); j < uniforms.width; j = j + ${THREADS}) { result[base + j] = X[base + j] * r * W[j]; }
+        }
       }`,
   }) as tf.Tensor2D;
 }

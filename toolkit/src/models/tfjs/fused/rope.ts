@@ -20,19 +20,27 @@ import { runKernel } from './program.js';
 import { onWebGpu } from './switch.js';
 
 /**
- * x [B, T, heads·D] split into heads and rotated by the tables cos, sin [B, 1, T, D]; [B, heads, T, D].
- * Differentiable in x (the tables carry no gradient).
+ * x [B, T, heads·D] (plus `bias` [heads·D], the projection's, when given) split into heads and
+ * rotated by the tables cos, sin [B, 1, T, D]; [B, heads, T, D]. Differentiable in x and the bias
+ * (the tables carry no gradient).
  */
-export function fusedRope(x: tf.Tensor3D, heads: number, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+export function fusedRope(x: tf.Tensor3D, heads: number, cos: tf.Tensor4D, sin: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [batch, time, width] = x.shape;
   const dim = width / heads;
   const uniforms = [{ name: 'heads', type: 'i32' as const, value: heads }, { name: 'time', type: 'i32' as const, value: time }, { name: 'dim', type: 'i32' as const, value: dim }];
-  const op = tf.customGrad(((input: tf.Tensor, c: tf.Tensor, s: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
+  const biased = bias !== undefined;
+  const op = tf.customGrad(((...args: tf.Tensor[]) => {
+    const [input, c, s] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const b = biased ? (args[3] as tf.Tensor) : undefined;
+    const save = args[biased ? 4 : 3] as unknown as (tensors: tf.Tensor[]) => void;
     save([c, s]);
+    // The bias is added where x is read: X(i) is the projection's output at flat index i.
+    const read = biased ? 'fn readX(i : i32) -> f32 { return X[i] + Bias[i % (uniforms.heads * uniforms.dim)]; }' : 'fn readX(i : i32) -> f32 { return X[i]; }';
     const value = onWebGpu()
       ? runKernel({
-        key: 'rope', inputs: { X: input, C: c, S: s }, outputShape: [batch, heads, time, dim], threads: input.size, uniforms,
+        key: `rope_${biased}`, inputs: { X: input, C: c, S: s, ...(b ? { Bias: b } : {}) }, outputShape: [batch, heads, time, dim], threads: input.size, uniforms,
         code: `
+          ${read}
           fn main(index : i32) {
             if (index < uniforms.size) {
               let d = index % uniforms.dim;
@@ -43,13 +51,13 @@ export function fusedRope(x: tf.Tensor3D, heads: number, cos: tf.Tensor4D, sin: 
               let row = (b * uniforms.time + t) * uniforms.heads * uniforms.dim + h * uniforms.dim;
               let table = (b * uniforms.time + t) * uniforms.dim + d;
               var rotated = 0.0;
-              if (d < half) { rotated = -X[row + d + half]; } else { rotated = X[row + d - half]; }
-              result[index] = X[row + d] * C[table] + rotated * S[table];
+              if (d < half) { rotated = -readX(row + d + half); } else { rotated = readX(row + d - half); }
+              result[index] = readX(row + d) * C[table] + rotated * S[table];
             }
           }`,
       })
       : tf.tidy(() => {
-        const split = tf.transpose(tf.reshape(input, [batch, time, heads, dim]), [0, 2, 1, 3]);
+        const split = tf.transpose(tf.reshape(b ? tf.add(input, b) : input, [batch, time, heads, dim]), [0, 2, 1, 3]);
         const [x1, x2] = tf.split(split, 2, 3);
         return tf.add(tf.mul(split, c), tf.mul(tf.concat([tf.neg(x2 as tf.Tensor), x1 as tf.Tensor], 3), s));
       });
@@ -83,9 +91,9 @@ export function fusedRope(x: tf.Tensor3D, heads: number, cos: tf.Tensor4D, sin: 
           });
         // The tables are built from positions, never from variables: tfjs calls only the gradients
         // of inputs that lead to a variable, so theirs are placeholders that are never read.
-        return [dx, dy, dy];
+        return biased ? [dx, dy, dy, tf.sum(dx, [0, 1])] : [dx, dy, dy];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x, cos, sin) as tf.Tensor4D;
+  return (biased ? op(x, cos, sin, bias) : op(x, cos, sin)) as tf.Tensor4D;
 }
