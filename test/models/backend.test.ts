@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createCausalLM, deviceFromEnvironment, resolveDevice, useTfjsBackend } from '@s3lab/toolkit';
 
+// A machine without a GPU: no Vulkan driver for the loader to find (not even Mesa's lavapipe).
+process.env.VK_DRIVER_FILES = '/nonexistent/s3lab-no-gpu.json';
+
 it('asking for webgpu without an adapter names what is missing and leaves wasm usable', async () => {
   await assert.rejects(useTfjsBackend('webgpu'), /WebGPU was asked for, but Dawn found no GPU adapter \(.*Vulkan/u);
   const tf = await useTfjsBackend('wasm');

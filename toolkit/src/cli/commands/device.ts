@@ -21,7 +21,7 @@ export function registerDevice(program: Command): void {
       process.stdout.write(`requested: ${device.requested}\nbackend: ${device.backend}\n`);
       if (device.adapter) {
         const a = device.adapter;
-        process.stdout.write(`gpu: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}\n`);
+        process.stdout.write(`gpu: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}${a.software ? ' (software: Vulkan on the CPU, for testing kernels; auto does not pick it)' : ''}\n`);
         process.stdout.write(`max buffer: ${(a.maxBufferSize / 2 ** 20).toFixed(0)} MiB, max storage binding: ${(a.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB\n`);
       }
     });

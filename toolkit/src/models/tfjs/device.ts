@@ -5,7 +5,9 @@
  * - `webgpu`: the GPU through WebGPU (Dawn's `webgpu` package in Node: Vulkan on Linux, Metal
  *   on macOS, D3D12 on Windows). Asking for it where Dawn finds no adapter is an error that
  *   says what was looked for and what was found.
- * - `auto`: WebGPU when Dawn finds an adapter, else the CPU.
+ * - `auto`: WebGPU when Dawn finds a hardware adapter, else the CPU. A software adapter (Mesa's
+ *   lavapipe, SwiftShader: Vulkan on the CPU) is used only when `webgpu` is asked for by name,
+ *   as the kernel tests do; for real work it is slower than WebAssembly.
  *
  * Why `cpu` and not `auto` by default: the lab-scale models are small enough that WebGPU's
  * per-kernel dispatch dominates (decoding a 100M model at batch 1 ran at 7 tok/s on an H100
@@ -41,6 +43,8 @@ export interface GpuAdapterDescription {
   description: string;
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
+  /** A software implementation on the CPU (WebGPU's fallback adapter), not a GPU. */
+  software: boolean;
 }
 
 /** The device `S3LAB_DEVICE` names (`cpu` when unset or empty). */
@@ -56,8 +60,8 @@ export async function resolveDevice(requested: S3labDevice = deviceFromEnvironme
   if (!S3LAB_DEVICES.includes(requested)) throw new Error(`unknown device ${JSON.stringify(requested)}: expected one of ${S3LAB_DEVICES.join(', ')}`);
   if (requested === 'cpu') return { requested, backend: 'wasm', adapter: undefined };
   const found = await findGpuAdapter();
+  if (requested === 'auto') return found.adapter && !found.adapter.software ? { requested, backend: 'webgpu', adapter: found.adapter } : { requested, backend: 'wasm', adapter: undefined };
   if (found.adapter) return { requested, backend: 'webgpu', adapter: found.adapter };
-  if (requested === 'auto') return { requested, backend: 'wasm', adapter: undefined };
   throw new Error(`S3LAB_DEVICE=webgpu, but ${found.why}. Set S3LAB_DEVICE=cpu (or auto) to run on the CPU.`);
 }
 
@@ -76,7 +80,7 @@ export function findGpuAdapter(): Promise<AdapterSearch> {
 }
 
 interface MinimalGpu {
-  requestAdapter(): Promise<{ info?: Record<string, string>; limits: Record<string, number> } | null>;
+  requestAdapter(): Promise<{ info?: Record<string, string> & { isFallbackAdapter?: boolean }; limits: Record<string, number> } | null>;
 }
 
 async function searchAdapter(): Promise<AdapterSearch> {
@@ -99,6 +103,7 @@ async function searchAdapter(): Promise<AdapterSearch> {
       vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '',
       maxBufferSize: adapter.limits.maxBufferSize ?? 0,
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize ?? 0,
+      software: info.isFallbackAdapter === true,
     },
     why: '',
   };
