@@ -15,7 +15,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTable } from '../../toolkit/src/core/text-table.js';
-import { createCausalLM, padSequences, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
+// The modules themselves, not the package index, which also loads ONNX Runtime (not carried to the GPU machine).
+import { createCausalLM } from '../../toolkit/src/models/lm/load.js';
+import type { TransformerLM } from '../../toolkit/src/models/lm/causal-lm.js';
+import { padSequences } from '../../toolkit/src/models/lm/log-probs.js';
 import { countDispatches, setFusedKernels, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { trainSft } from '../../toolkit/src/rl/sft.js';
 import { promptIds, QWEN25_05B } from './lm-shared.js';

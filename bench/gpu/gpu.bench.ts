@@ -21,7 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
 import { loadTfjsBert } from '../../toolkit/src/models/encoder/tfjs-bert.js';
-import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
+// The modules themselves, not the package index, which also loads ONNX Runtime (not carried to the GPU machine).
+import { createCausalLM } from '../../toolkit/src/models/lm/load.js';
+import type { TransformerLM } from '../../toolkit/src/models/lm/causal-lm.js';
 import { writeSafetensors, type StoredTensor } from '../../toolkit/src/models/lm/safetensors.js';
 import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
 import { countDispatches, setFusedKernels, setTiledMatMul, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';

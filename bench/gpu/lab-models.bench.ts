@@ -17,7 +17,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
-import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
+// The modules themselves, not the package index, which also loads ONNX Runtime (not carried to the GPU machine).
+import { createCausalLM } from '../../toolkit/src/models/lm/load.js';
+import type { TransformerLM } from '../../toolkit/src/models/lm/causal-lm.js';
 import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
 import { ScaledAdam, setFusedKernels, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { actionForward, type ActionSequence } from '../../toolkit/src/rl/action-forward.js';

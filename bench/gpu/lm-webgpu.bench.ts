@@ -18,7 +18,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
-import { createCausalLM, type TransformerLM } from '../../toolkit/src/models/lm/index.js';
+// The modules themselves, not the package index, which also loads ONNX Runtime (not carried to the GPU machine).
+import { createCausalLM } from '../../toolkit/src/models/lm/load.js';
+import type { TransformerLM } from '../../toolkit/src/models/lm/causal-lm.js';
 import { countDispatches, resolveDevice, setFusedKernels, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
 import { promptIds, QWEN2_100M, SEED } from './lm-shared.js';
 import { best } from '../timing.js';

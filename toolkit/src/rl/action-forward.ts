@@ -7,7 +7,9 @@
  * Position t − 1's hidden state predicts token t, so the value of action token t is read there
  * too: the value of the state the token was sampled in.
  */
-import { logProbsOfTargets, type TransformerLM } from '../models/lm/index.js';
+import type { TransformerLM } from '../models/lm/index.js';
+// The module itself, not the package index: that also loads ONNX Runtime, which a trainer does not need.
+import { logProbsOfTargets } from '../models/lm/log-probs.js';
 import { tf } from '../models/tfjs/index.js';
 import { entropyFromLogits } from './losses.js';
 import type { ValueHead } from './value-head.js';
