@@ -14,7 +14,7 @@ import {
 import fc from 'fast-check';
 import { isPythonWhitespace, PYTHON_WHITESPACE_CLASS } from '../../toolkit/src/text/normalize.js';
 import { firstTaggedSpan, taggedSpans } from '../../toolkit/src/text/tagged-spans.js';
-import { selectedIds } from '../../toolkit/src/agent/selected-docs.js';
+import { matchSelections, selectedIds } from '../../toolkit/src/agent/selected-docs.js';
 import { ADVERSARIAL_PATTERNS, repetitionsFor } from './adversarial-transcripts.js';
 import { regexExtractSelectedDocs, regexQuestion, regexSelectedIds, regexStripLikePython } from './selected-docs-regex-reference.js';
 
@@ -403,4 +403,14 @@ describe('extractSelectedDocs against the regex implementation it replaced', () 
       assert.deepEqual(pattern.parse(text), pattern.expected(n));
     });
   }
+});
+
+it('matchSelections: each selection takes the last block before it unless taken; the generator context follows it', () => {
+  const transcript = '<information>Doc 1 (Title: A) a</information><important_info>[1]</important_info>'
+    + '<important_info>[1]</important_info><information>Doc 1 (Title: B) b\nDoc 2 (Title: C) c</information><important_info>[2]</important_info>';
+  const { blocks, selections } = matchSelections(transcript);
+  assert.equal(blocks.length, 2);
+  assert.deepEqual(selections.map((s) => s.block), [0, undefined, 1]);
+  assert.deepEqual(extractSelectedDocs(transcript).map((d) => d.title), ['A', 'C']);
+  assert.deepEqual(matchSelections(transcript, { selection: false }).selections, []);
 });

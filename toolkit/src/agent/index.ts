@@ -5,7 +5,7 @@ export {
   SEARCHER_START_MARKER,
 } from './selected-docs.js';
 export type { SelectedDoc, ExtractSelectedDocsOptions } from './selected-docs.js';
-export { selectedIds } from './selected-docs.js';
+export { selectedIds, matchSelections, type SelectionMatch } from './selected-docs.js';
 export { resolvePreset, searcherPresetSchema } from './presets.js';
 export type { SearcherPreset } from './presets.js';
 export { toRetrievedDoc, plainTitle, formatDocLines, informationObservation } from './doc-lines.js';

@@ -259,7 +259,7 @@ function skipWhitespace(text: string, from: number): number {
  */
 export function extractSelectedDocs(transcript: string, options: ExtractSelectedDocsOptions = {}): SelectedDoc[] {
   const maxSelectableId = options.maxSelectableId ?? 8;
-  const blocks = Array.from(taggedSpans(transcript, 'information'), ({ start, content }) => ({ start, content, taken: false }));
+  const { blocks, selections } = matchSelections(transcript, options);
 
   const docs: SelectedDoc[] = [];
   const seenTexts = new Set<string>();
@@ -268,21 +268,55 @@ export function extractSelectedDocs(transcript: string, options: ExtractSelected
     seenTexts.add(text);
     docs.push({ title, text });
   };
-
-  const selections: Iterable<TaggedSpan> = options.selection === false ? [] : taggedSpans(transcript, 'important_info');
-  let blocksBefore = 0; // blocks[0, blocksBefore) start before the current selection (both come in order)
-  for (const selection of selections) {
-    while (blocksBefore < blocks.length && (blocks[blocksBefore] as TaggedSpan).start < selection.start) blocksBefore++;
-    const target = blocks[blocksBefore - 1];
-    if (target === undefined || target.taken) continue;
-    target.taken = true;
+  const taken = new Set<number>();
+  for (const { selection, block } of selections) {
+    if (block === undefined) continue;
+    taken.add(block);
     const ids = selectedIds(selection.content, maxSelectableId);
-    for (const doc of parseDocs(target.content)) if (ids.has(doc.id)) keep(doc);
+    for (const doc of parseDocs((blocks[block] as TaggedSpan).content)) if (ids.has(doc.id)) keep(doc);
   }
-  for (const block of blocks) {
-    if (!block.taken) for (const doc of parseDocs(block.content)) keep(doc);
-  }
+  blocks.forEach((block, i) => {
+    if (!taken.has(i)) for (const doc of parseDocs(block.content)) keep(doc);
+  });
   return docs;
+}
+
+/** Every `<information>` block of a transcript and, for each `<important_info>`, the block it takes. */
+export interface SelectionMatch {
+  blocks: TaggedSpan[];
+  /** In transcript order; `block` indexes `blocks`, undefined where the selection takes none (ignored). */
+  selections: { selection: TaggedSpan; block: number | undefined }[];
+}
+
+/**
+ * Which block each selection takes, by rule 1 of {@link extractSelectedDocs}: the last
+ * `<information>` block that starts before it, unless an earlier selection took that block. The
+ * one home of the rule: the generator's context and the transcript view (display/transcript.ts)
+ * both read it from here.
+ *
+ * @example
+ * ```ts
+ * matchSelections('<information>a</information><important_info>[1]</important_info><important_info>[2]</important_info>').selections.map((s) => s.block);
+ * // [0, undefined]
+ * ```
+ */
+export function matchSelections(transcript: string, options: Pick<ExtractSelectedDocsOptions, 'selection'> = {}): SelectionMatch {
+  const blocks = Array.from(taggedSpans(transcript, 'information'));
+  const selections: SelectionMatch['selections'] = [];
+  if (options.selection === false) return { blocks, selections };
+  const taken = new Set<number>();
+  let blocksBefore = 0; // blocks[0, blocksBefore) start before the current selection (both come in order)
+  for (const selection of taggedSpans(transcript, 'important_info')) {
+    while (blocksBefore < blocks.length && (blocks[blocksBefore] as TaggedSpan).start < selection.start) blocksBefore++;
+    const target = blocksBefore - 1;
+    if (target < 0 || taken.has(target)) {
+      selections.push({ selection, block: undefined });
+      continue;
+    }
+    taken.add(target);
+    selections.push({ selection, block: target });
+  }
+  return { blocks, selections };
 }
 
 /**

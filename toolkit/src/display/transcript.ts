@@ -22,11 +22,10 @@
  */
 import type { RetrievedDoc } from '../agent/doc-lines.js';
 import { plainTitle } from '../agent/doc-lines.js';
-import { extractSelectedDocs, selectedIds, transcriptAfterStartMarker, type SelectedDoc } from '../agent/selected-docs.js';
+import { extractSelectedDocs, matchSelections, selectedIds, transcriptAfterStartMarker, type SelectedDoc } from '../agent/selected-docs.js';
 import type { Issue, Trajectory, Turn } from '../agent/trajectory.js';
 import { spanMatch } from '../reward/metrics.js';
 import { stripLikePython } from '../text/normalize.js';
-import { taggedSpans } from '../text/tagged-spans.js';
 import { escapeHtml, type BundleContext, type Displayable, type MimeBundle } from './mime.js';
 
 /** Why a run ended, read from its last turn. */
@@ -191,13 +190,11 @@ interface Block {
   start: number;
   label: string;
   docs: TranscriptDoc[];
-  taken: boolean;
 }
 
 /**
  * The steps with every mark set. For s3, selections are matched to blocks by the rule the generator's
- * context follows (`extractSelectedDocs`): each `<important_info>` takes the last `<information>` block
- * that starts before it, unless an earlier selection took that block. Matching is done on the
+ * context follows (`matchSelections`, the rule's one home). Matching is done on the
  * transcript itself (prompt after the start marker, then each response and observation), so a block a
  * model wrote into its own response counts as it does there.
  */
@@ -235,35 +232,30 @@ function transcriptSteps(t: Trajectory, options: TranscriptViewOptions): Transcr
   const initial: TranscriptStep = { turn: 'initial', output: '', action: null, query: null, searchComplete: false, selections: [], docs: [], searched: true, feedback: '', issues: [] };
   steps.push(initial);
   t.turns.forEach((turn, i) => steps.push(turnStep(turn, i, [], turn.observation.includes('<information>'))));
-  const blocks: Block[] = [];
-  for (const span of taggedSpans(transcript, 'information')) {
+  const matched = matchSelections(transcript);
+  const blocks: Block[] = matched.blocks.map((span) => {
     const part = partAt(span.start);
     if (part === undefined) {
       // The prompt's block: stored as text only, so read as the extraction reads it (numbered in order; ids from docId).
       const docs = extractSelectedDocs(`<information>${span.content}</information>`).map((d, i) => doc(i + 1, options.docId?.(d), d.title, d.text));
       if (initial.docs.length === 0) initial.docs = docs;
-      blocks.push({ start: span.start, label: 'the initial results', docs, taken: false });
-    } else if (part.kind === 'observation') {
+      return { start: span.start, label: 'the initial results', docs};
+    }
+    if (part.kind === 'observation') {
       const step = steps[part.turn + 1] as TranscriptStep;
       step.docs = fromRetrieved(t.turns[part.turn]?.retrieved ?? []);
-      blocks.push({ start: span.start, label: `turn ${part.turn + 1}'s results`, docs: step.docs, taken: false });
-    } else {
-      blocks.push({ start: span.start, label: `a block turn ${part.turn + 1} wrote itself`, docs: [], taken: false });
+      return { start: span.start, label: `turn ${part.turn + 1}'s results`, docs: step.docs};
     }
-  }
-  for (const span of taggedSpans(transcript, 'important_info')) {
-    const part = partAt(span.start);
-    if (part === undefined) continue; // in the prompt: not a turn's selection
-    const ids = [...selectedIds(span.content, t.maxSelectableId)];
-    const target = blocks.filter((b) => b.start < span.start).at(-1);
-    const step = steps[part.turn + 1] as TranscriptStep;
-    if (target === undefined || target.taken) {
-      step.selections.push({ ids, from: null });
-      continue;
-    }
-    target.taken = true;
-    for (const d of target.docs) if (ids.includes(d.n)) d.kept = true;
-    step.selections.push({ ids, from: target.label });
+    return { start: span.start, label: `a block turn ${part.turn + 1} wrote itself`, docs: []};
+  });
+  for (const { selection, block } of matched.selections) {
+    const ids = [...selectedIds(selection.content, t.maxSelectableId)];
+    const target = block === undefined ? undefined : blocks[block];
+    // A selection in the prompt still takes its block, as it does for the generator; no turn shows it.
+    if (target !== undefined) for (const d of target.docs) if (ids.includes(d.n)) d.kept = true;
+    const part = partAt(selection.start);
+    if (part === undefined) continue;
+    (steps[part.turn + 1] as TranscriptStep).selections.push({ ids, from: target?.label ?? null });
   }
   return steps;
 }
