@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  createCausalLM, resolveDevice, fusedMaskedSoftmax, fusedRmsNorm, fusedRope, fusedSwiglu, maskedNll, padSequences, positionsById,
+  createCausalLM, resolveDevice, ScaledAdam, fusedMaskedSoftmax, fusedRmsNorm, fusedRope, fusedSwiglu, maskedNll, padSequences, positionsById,
   setFusedKernels, sumOfSquares, targetLogProbs, useTfjsBackend,
 } from '@s3lab/toolkit';
 import { findGpuAdapter } from '../../toolkit/src/models/tfjs/device.js';
@@ -145,6 +145,21 @@ describe('the WGSL kernels on WebGPU', { skip: noGpu }, () => {
     const expected = tensors.reduce((total, x) => total + Array.from(x.dataSync()).reduce((a, v) => a + v * v, 0), 0);
     const got = (await sumOfSquares(tensors).data())[0] as number;
     assert.ok(Math.abs(got - expected) / expected < 1e-5, `sum of squares ${got} vs ${expected}`);
+  });
+
+  it('ScaledAdam\'s fused update steps as tf.train.adam does on the scaled gradients', async () => {
+    const tf = await useTfjsBackend('webgpu');
+    const shapes = [[300, 7], [5], [4, 3, 2]];
+    const ours = shapes.map((shape, i) => tf.variable(tf.tensor(values(shape.reduce((a, b) => a * b, 1), 30 + i), shape)));
+    const theirs = ours.map((v) => tf.variable(v.clone()));
+    const fused = new ScaledAdam(0.01);
+    const reference = tf.train.adam(0.01);
+    for (let step = 0; step < 3; step++) {
+      const grads = (vars: typeof ours) => Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(tf.sin(tf.add(v, step)), i + 1)]));
+      fused.applyScaledGradients(grads(ours), 0.5);
+      reference.applyGradients(Object.fromEntries(Object.entries(grads(theirs)).map(([name, g]) => [name, tf.mul(g, 0.5)])) as never);
+    }
+    for (let i = 0; i < ours.length; i++) assert.ok((await maxDiff(ours[i] as Tensor, theirs[i] as Tensor)) < 1e-6);
   });
 
   it('train a Qwen-shaped model as the unfused ops do, in fewer kernels', async (t) => {

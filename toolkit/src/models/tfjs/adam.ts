@@ -19,6 +19,7 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { runKernel } from './fused/program.js';
 
 interface MomentSlot {
   originalName: string;
@@ -37,59 +38,28 @@ interface AdamInternals {
   epsilon: number;
 }
 
-/** The part of tfjs-backend-webgpu's program contract these kernels use. */
-interface ElementwiseProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
-
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: ElementwiseProgram, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms: Array<{ type: 'float32'; data: number[] }>): tf.TensorInfo;
-}
-
-const WORKGROUP = 128;
-
-function elementwise(key: string, inputs: string[], shape: number[], uniforms: string, body: string): ElementwiseProgram {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
-    variableNames: inputs,
-    // The variable's own shape, walked as one flat index: every input has that shape too.
-    outputShape: shape,
-    shaderKey: `s3lab_adam_${key}`,
-    dispatchLayout: { x: shape.map((_, axis) => axis) },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`,
-  };
+/** One elementwise kernel over tensors of the variable's shape: `body` reads `X[index]` and writes `result[index]`. */
+function elementwise(key: string, inputs: Record<string, tf.Tensor>, uniforms: Record<string, number>, body: string): tf.Tensor {
+  const size = (Object.values(inputs)[0] as tf.Tensor).size;
+  return runKernel({
+    key: `adam_${key}`, inputs, outputShape: (Object.values(inputs)[0] as tf.Tensor).shape, threads: size, workgroupSize: 128,
+    uniforms: Object.entries(uniforms).map(([name, value]) => ({ name, type: 'f32', value })),
+    code: `fn main(index : i32) { if (index < uniforms.size) { ${body} } }`,
+  });
 }
 
 /** m' = β₁·m + (1 − β₁)·s·g (also v' = β₂·v + (1 − β₂)·(s·g)² with `square`). */
-function momentProgram(shape: number[], square: boolean): ElementwiseProgram {
-  const g = square ? 'let g = getGByOutputIndex(index) * uniforms.scale; let x = g * g;' : 'let x = getGByOutputIndex(index) * uniforms.scale;';
-  return elementwise(square ? 'v' : 'm', ['M', 'G'], shape, 'beta : f32, scale : f32,', `${g}
-          setOutputAtIndex(index, uniforms.beta * getMByOutputIndex(index) + (1.0 - uniforms.beta) * x);`);
+function moment(m: tf.Tensor, g: tf.Tensor, beta: number, scale: number, square: boolean): tf.Tensor {
+  const x = square ? 'let g = G[index] * uniforms.scale; let x = g * g;' : 'let x = G[index] * uniforms.scale;';
+  return elementwise(square ? 'v' : 'm', { M: m, G: g }, { beta, scale }, `${x} result[index] = uniforms.beta * M[index] + (1.0 - uniforms.beta) * x;`);
 }
 
 /** p' = p − lr · (m' / (1 − β₁ᵗ)) / (√(v' / (1 − β₂ᵗ)) + ε), tfjs's formula term for term. */
-function updateProgram(shape: number[]): ElementwiseProgram {
-  return elementwise('update', ['P', 'M', 'V'], shape, 'lr : f32, c1 : f32, c2 : f32, eps : f32,', `
-          let m = getMByOutputIndex(index) / uniforms.c1;
-          let v = getVByOutputIndex(index) / uniforms.c2;
-          setOutputAtIndex(index, getPByOutputIndex(index) - uniforms.lr * (m / (sqrt(v) + uniforms.eps)));`);
+function updated(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lr: number, c1: number, c2: number, eps: number): tf.Tensor {
+  return elementwise('update', { P: p, M: m, V: v }, { lr, c1, c2, eps }, `
+    let m = M[index] / uniforms.c1;
+    let v = V[index] / uniforms.c2;
+    result[index] = P[index] - uniforms.lr * (m / (sqrt(v) + uniforms.eps));`);
 }
 
 /** tfjs's Adam that takes a gradient scale and fuses its update on WebGPU (see the module's comment). */
@@ -134,13 +104,10 @@ export class ScaledAdam extends tf.AdamOptimizer {
 
   private applyFused(grads: Record<string, tf.Tensor>, scale: number): void {
     const self = this as unknown as AdamInternals;
-    const backend = tf.backend() as unknown as WebGpuBackendLike;
     const engine = tf.engine();
     const step = this.iterations + 1;
     const c1 = 1 - self.beta1 ** step;
     const c2 = 1 - self.beta2 ** step;
-    const run = (program: ElementwiseProgram, inputs: tf.Tensor[], uniforms: number[]): tf.Tensor =>
-      engine.makeTensorFromTensorInfo(backend.runWebGPUProgram(program, inputs, 'float32', uniforms.map((value) => ({ type: 'float32', data: [value] }))));
     Object.keys(grads).forEach((name, i) => {
       const value = engine.registeredVariables[name] as tf.Variable;
       self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
@@ -149,10 +116,9 @@ export class ScaledAdam extends tf.AdamOptimizer {
       if (gradient === undefined) return;
       const m = (self.accumulatedFirstMoment[i] as MomentSlot).variable;
       const v = (self.accumulatedSecondMoment[i] as MomentSlot).variable;
-      const shape = value.shape;
-      const nextM = run(momentProgram(shape, false), [m, gradient], [self.beta1, scale]);
-      const nextV = run(momentProgram(shape, true), [v, gradient], [self.beta2, scale]);
-      const nextValue = run(updateProgram(shape), [value, nextM, nextV], [self.learningRate, c1, c2, self.epsilon]);
+      const nextM = moment(m, gradient, self.beta1, scale, false);
+      const nextV = moment(v, gradient, self.beta2, scale, true);
+      const nextValue = updated(value, nextM, nextV, self.learningRate, c1, c2, self.epsilon);
       m.assign(nextM);
       v.assign(nextV);
       value.assign(nextValue);

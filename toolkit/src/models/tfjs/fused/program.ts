@@ -102,24 +102,22 @@ export function runKernel(spec: KernelSpec): tf.Tensor {
  * local) before any thread overwrites `partial`.
  */
 export function workgroupSum(value: string, size: number): string {
-  return `
-    workgroupBarrier();
-    partial[i32(localIndex)] = ${value};
-    workgroupBarrier();
-    for (var stride = ${size / 2}; stride > 0; stride = stride / 2) {
-      if (i32(localIndex) < stride) { partial[i32(localIndex)] = partial[i32(localIndex)] + partial[i32(localIndex) + stride]; }
-      workgroupBarrier();
-    }`;
+  return workgroupReduce(value, size, (a, b) => `${a} + ${b}`);
 }
 
 /** The same, taking the maximum. */
 export function workgroupMax(value: string, size: number): string {
+  return workgroupReduce(value, size, (a, b) => `max(${a}, ${b})`);
+}
+
+function workgroupReduce(value: string, size: number, combine: (a: string, b: string) => string): string {
+  const mine = 'partial[i32(localIndex)]';
   return `
     workgroupBarrier();
-    partial[i32(localIndex)] = ${value};
+    ${mine} = ${value};
     workgroupBarrier();
     for (var stride = ${size / 2}; stride > 0; stride = stride / 2) {
-      if (i32(localIndex) < stride) { partial[i32(localIndex)] = max(partial[i32(localIndex)], partial[i32(localIndex) + stride]); }
+      if (i32(localIndex) < stride) { ${mine} = ${combine(mine, 'partial[i32(localIndex) + stride]')}; }
       workgroupBarrier();
     }`;
 }
