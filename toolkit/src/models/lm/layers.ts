@@ -8,9 +8,23 @@ import { ropeTableValues } from './positions.js';
 /** `x @ w (+ b)` over the last axis of a [B, T, in] tensor; `w` is [in, out]. */
 export function linear(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
   const [batch, time, inputs] = x.shape;
-  let y = matMul(tf.reshape(x, [batch * time, inputs]), w);
+  const rows = tf.reshape(x, [batch * time, inputs]);
+  // On WebGPU the bias rides in the product's kernel (tfjs's fused product): one dispatch, not two.
+  if (b !== undefined && fusedKernelsActive()) return tf.reshape(tf.fused.matMul({ a: rows, b: w, bias: b }), [batch, time, w.shape[1]]);
+  let y = matMul(rows, w);
   if (b !== undefined) y = tf.add(y, b);
   return tf.reshape(y, [batch, time, w.shape[1]]);
+}
+
+/**
+ * `residual + x @ w (+ b)`: a projection back into the residual stream. On WebGPU the residual is
+ * added in the product's kernel (tfjs's fused product takes it as a full-shape bias).
+ */
+export function residualLinear(residual: tf.Tensor3D, x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
+  if (b !== undefined || !fusedKernelsActive()) return tf.add(residual, linear(x, w, b)) as tf.Tensor3D;
+  const [batch, time, inputs] = x.shape;
+  const out = w.shape[1];
+  return tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [batch * time, inputs]), b: w, bias: tf.reshape(residual, [batch * time, out]) }), [batch, time, out]);
 }
 
 /** Logits against an embedding-shaped matrix [vocab, hidden] (tied heads, GPT-2's head). */

@@ -6,7 +6,7 @@
 import { tf } from '../tfjs/index.js';
 import type { LmConfig } from './config.js';
 import { attentionMaskValues } from './positions.js';
-import { attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, rmsNorm, rotatedHeads, ropeTables, splitHeads, swiglu } from './layers.js';
+import { attention, embed, groupMask, geluNew, layerNorm, linear, linearTransposed, mergeHeads, residualLinear, rmsNorm, rotatedHeads, ropeTables, splitHeads, swiglu } from './layers.js';
 
 /** Keys and values of every earlier position, per layer: [B, KVH, S, D] each. */
 // A type alias, not an interface, so that tf.tidy accepts it as a TensorContainer.
@@ -90,12 +90,11 @@ function llamaKeysValues(c: LmConfig, w: Weights, i: number, h: tf.Tensor3D, cos
 function llamaBlockRest(c: LmConfig, w: Weights, i: number, x: tf.Tensor3D, h: tf.Tensor3D, at: { cos: tf.Tensor4D; sin: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D; mask: tf.Tensor4D }): tf.Tensor3D {
   const p = `model.layers.${i}`;
   const q = rotatedHeads(h, get(w, `${p}.self_attn.q_proj.weight`), opt(w, `${p}.self_attn.q_proj.bias`), c.numHeads, c.headDim, at.cos, at.sin);
-  const attended = linear(mergeHeads(attention(q, at.k, at.v, at.mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
-  const mid = tf.add(x, attended) as tf.Tensor3D;
+  const mid = residualLinear(x, mergeHeads(attention(q, at.k, at.v, at.mask)), get(w, `${p}.self_attn.o_proj.weight`), opt(w, `${p}.self_attn.o_proj.bias`));
   const m = rmsNorm(mid, get(w, `${p}.post_attention_layernorm.weight`), c.normEps);
   const gate = linear(m, get(w, `${p}.mlp.gate_proj.weight`), opt(w, `${p}.mlp.gate_proj.bias`));
   const up = linear(m, get(w, `${p}.mlp.up_proj.weight`), opt(w, `${p}.mlp.up_proj.bias`));
-  return tf.add(mid, linear(swiglu(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`))) as tf.Tensor3D;
+  return residualLinear(mid, swiglu(gate, up), get(w, `${p}.mlp.down_proj.weight`), opt(w, `${p}.mlp.down_proj.bias`));
 }
 
 /**
