@@ -2,10 +2,11 @@
  * How many GPU kernels a training step and a decoding step dispatch, with s3lab's fused kernels
  * and with tfjs's unfused ops, for Qwen2.5-0.5B's layer structure (24 layers, 14 query and 2
  * key/value heads, tied head). On WebGPU a step is dispatch-bound (docs/gpu.md), so this count is
- * what the fused kernels are for. The count depends on the structure, not the widths, so by default
- * the model keeps the 0.5B's layers and heads at small widths and runs on any WebGPU adapter,
- * including Mesa's lavapipe on a CPU (apt-get install -t bookworm-backports mesa-vulkan-drivers);
- * FULL=1 counts the real 0.5B (on a GPU).
+ * what the fused kernels are for. By default the model keeps the 0.5B's layers and heads at small
+ * widths and runs on any WebGPU adapter, including Mesa's lavapipe on a CPU (apt-get install -t
+ * bookworm-backports mesa-vulkan-drivers); the counts come close to the real model's but not
+ * exactly (tfjs picks programs by shape: 2,599 against 2,832 for the SFT step). FULL=1 counts the
+ * real 0.5B (on a GPU).
  *
  *   S3LAB_DEVICE=webgpu node --conditions=s3lab-source --import tsx bench/gpu/dispatches.bench.ts
  *
