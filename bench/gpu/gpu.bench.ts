@@ -30,13 +30,12 @@ import { countDispatches, setFusedKernels, setTiledMatMul, tf, useTfjsBackend } 
 import { FaissIndex } from '../../toolkit/src/retrieval/dense/faiss.js';
 import { writeFlatIndexFile } from '../../toolkit/src/retrieval/dense/flat-file.js';
 import { FlatScanIndex } from '../../toolkit/src/retrieval/dense/flat-scan.js';
-import { actionForward, type ActionSequence } from '../../toolkit/src/rl/action-forward.js';
-import { clippedPolicyLoss, klPenalty, maskedMean } from '../../toolkit/src/rl/losses.js';
+import type { ActionSequence } from '../../toolkit/src/rl/action-forward.js';
 import { trainSft } from '../../toolkit/src/rl/sft.js';
-import { globalNormScale } from '../../toolkit/src/rl/gradients.js';
 import { ScaledAdam } from '../../toolkit/src/models/tfjs/adam.js';
 import { best } from '../timing.js';
 import { promptIds, QWEN25_05B } from './lm-shared.js';
+import { ppoActorStep } from './ppo-step.js';
 
 if (process.env.PROFILE === '1') {
   // Timestamp queries (per-kernel GPU times for tf.profile) are behind Dawn's unsafe-API toggle.
@@ -391,26 +390,10 @@ async function benchLm(): Promise<void> {
     const [tb, tt] = W.lmTrain;
     const rows = trainingRows(tb, tt, lm.vocabSize);
     const sftRun = (steps: number) => trainSft(lm, rows, { steps, batchSize: tb, padId: 0, learningRate: 1e-6, groupByLength: false, clipNorm: 1e9 });
-    // One PPO actor update as the trainer makes it: old and reference log-probs (no gradient),
-    // then the clipped surrogate plus the KL penalty, backward, Adam.
+    // One PPO actor update as the trainer makes it (bench/gpu/ppo-step.ts).
     const sequences: ActionSequence[] = rows.map((r) => ({ tokens: [...r.prompt, ...r.completion], actionMask: [...r.prompt.map(() => 0), ...r.completion.map(() => 1)] }));
     const optimizer = new ScaledAdam(1e-6);
-    const advantagesOf = (n: number) => tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
-    const ppoStep = async () => {
-      const old = tf.tidy(() => actionForward(lm, sequences, 0, undefined, { entropy: false }).logProbs);
-      const reference = tf.tidy(() => actionForward(lm, sequences, 0, undefined, { entropy: false }).logProbs);
-      const advantages = advantagesOf(old.shape[0]);
-      const mask = tf.onesLike(old);
-      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-        const { logProbs } = actionForward(lm, sequences, 0, undefined, { entropy: false });
-        const { loss } = clippedPolicyLoss({ logProbs, oldLogProbs: old, advantages, mask, clipRatio: 0.2 });
-        return tf.add(loss, tf.mul(0.001, maskedMean(klPenalty(logProbs, reference, 'low_var_kl'), mask))) as tf.Scalar;
-      }), lm.variables);
-      await value.data();
-      const { scale } = await globalNormScale(grads, 1, 1);
-      optimizer.applyScaledGradients(grads, scale);
-      tf.dispose([value, old, reference, advantages, mask, ...Object.values(grads)]);
-    };
+    const ppoStep = () => ppoActorStep(lm, sequences, optimizer);
     for (const fused of variants) {
       setFusedKernels(fused);
       const history = await sftRun(3);

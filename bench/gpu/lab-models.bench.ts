@@ -21,12 +21,11 @@ import { formatTable, type Row } from '../../toolkit/src/core/text-table.js';
 import { createCausalLM } from '../../toolkit/src/models/lm/load.js';
 import type { TransformerLM } from '../../toolkit/src/models/lm/causal-lm.js';
 import { resolveDevice } from '../../toolkit/src/models/tfjs/device.js';
-import { ScaledAdam, setFusedKernels, tf, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
-import { actionForward, type ActionSequence } from '../../toolkit/src/rl/action-forward.js';
-import { accumulateGradients, globalNormScale } from '../../toolkit/src/rl/gradients.js';
-import { clippedPolicyLoss, klPenalty, maskedMean } from '../../toolkit/src/rl/losses.js';
+import { ScaledAdam, setFusedKernels, useTfjsBackend } from '../../toolkit/src/models/tfjs/index.js';
+import type { ActionSequence } from '../../toolkit/src/rl/action-forward.js';
 import { best } from '../timing.js';
 import { promptIds } from './lm-shared.js';
+import { ppoActorStep } from './ppo-step.js';
 import searcherConfig from '../../datasets/models/lab-searcher/config.json' with { type: 'json' };
 import generatorConfig from '../../datasets/models/lab-generator/config.json' with { type: 'json' };
 
@@ -56,28 +55,7 @@ const optimizer = new ScaledAdam(1e-6);
 /** Rows per micro-batch, as the lab trainer cuts a step (WASM's 4 GiB heap does not hold 32 × 550 at once). */
 const MICRO = 8;
 /** One GRPO update over the 32 transcripts, as the trainer makes it: micro-batches accumulated, then clipping and Adam. */
-async function update(): Promise<void> {
-  let summed: Record<string, tf.Tensor> | undefined;
-  for (let first = 0; first < transcripts.length; first += MICRO) {
-    const rows = transcripts.slice(first, first + MICRO);
-    const old = tf.tidy(() => actionForward(searcher, rows, 0, undefined, { entropy: false }).logProbs);
-    const reference = tf.tidy(() => actionForward(searcher, rows, 0, undefined, { entropy: false }).logProbs);
-    const advantages = tf.tensor1d(Float32Array.from({ length: old.shape[0] }, (_, i) => Math.sin(i)));
-    const mask = tf.onesLike(old);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const { logProbs } = actionForward(searcher, rows, 0, undefined, { entropy: false });
-      const { loss } = clippedPolicyLoss({ logProbs, oldLogProbs: old, advantages, mask, clipRatio: 0.2 });
-      return tf.add(loss, tf.mul(0.001, maskedMean(klPenalty(logProbs, reference, 'low_var_kl'), mask))) as tf.Scalar;
-    }), searcher.variables);
-    await value.data();
-    tf.dispose([value, old, reference, advantages, mask]);
-    summed = accumulateGradients(summed, grads);
-  }
-  const grads = summed as Record<string, tf.Tensor>;
-  const { scale } = await globalNormScale(grads, 1, transcripts.length / MICRO);
-  optimizer.applyScaledGradients(grads, scale);
-  tf.dispose(Object.values(grads));
-}
+const update = () => ppoActorStep(searcher, transcripts, optimizer, MICRO);
 
 const components: Array<[string, () => Promise<unknown>]> = [['rollouts (searcher, 32 × 24 tokens)', rollouts], ['answers (generator, 32 × 12 tokens)', answers], ['update (searcher GRPO, 32 × 550 tokens)', update]];
 const measured: Record<string, Record<string, number>> = {};

@@ -185,9 +185,8 @@ export function sideBySide(items: readonly Displayable[], options: { caption?: s
   };
 }
 
-/** An `<information>` block in the transcript: where it starts, whose it is, its documents. */
+/** An `<information>` block in the transcript: whose it is, its documents. */
 interface Block {
-  start: number;
   label: string;
   docs: TranscriptDoc[];
 }
@@ -239,14 +238,14 @@ function transcriptSteps(t: Trajectory, options: TranscriptViewOptions): Transcr
       // The prompt's block: stored as text only, so read as the extraction reads it (numbered in order; ids from docId).
       const docs = extractSelectedDocs(`<information>${span.content}</information>`).map((d, i) => doc(i + 1, options.docId?.(d), d.title, d.text));
       if (initial.docs.length === 0) initial.docs = docs;
-      return { start: span.start, label: 'the initial results', docs};
+      return { label: 'the initial results', docs };
     }
     if (part.kind === 'observation') {
       const step = steps[part.turn + 1] as TranscriptStep;
       step.docs = fromRetrieved(t.turns[part.turn]?.retrieved ?? []);
-      return { start: span.start, label: `turn ${part.turn + 1}'s results`, docs: step.docs};
+      return { label: `turn ${part.turn + 1}'s results`, docs: step.docs };
     }
-    return { start: span.start, label: `a block turn ${part.turn + 1} wrote itself`, docs: []};
+    return { label: `a block turn ${part.turn + 1} wrote itself`, docs: [] };
   });
   for (const { selection, block } of matched.selections) {
     const ids = [...selectedIds(selection.content, t.maxSelectableId)];

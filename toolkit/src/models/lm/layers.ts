@@ -91,22 +91,23 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor2D, idRows?: readonly (r
   return lookup(table, ids) as tf.Tensor3D;
 }
 
-/** `embed` whose gradient is the segment sum over positions grouped by id on the host. */
+/**
+ * `embed` whose gradient is the segment sum over positions grouped by id. The grouping is made from
+ * the host's ids when the backward pass asks for it: a forward pass without a gradient (scoring,
+ * the reference policy) sorts and uploads nothing.
+ */
 function embedGroupedGradient(table: tf.Tensor2D, ids: tf.Tensor2D, idRows: readonly (readonly number[])[]): tf.Tensor3D {
   const [vocab, hidden] = table.shape;
-  const grouped = positionsById(idRows.flat(), vocab);
-  const lookup = tf.customGrad(((t: tf.Tensor, indices: tf.Tensor, order: tf.Tensor, offsets: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
-    save([order, offsets]);
-    return {
-      value: tf.gather(t, indices),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [o, off] = saved as [tf.Tensor1D, tf.Tensor1D];
-        // The ids and their grouping carry no gradient: placeholders, never read (see fused/rope.ts).
-        return [segmentSumRows(tf.reshape(dy, [-1, hidden]), o, off), dy, dy, dy];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return lookup(table, ids, tf.tensor1d(grouped.order, 'int32'), tf.tensor1d(grouped.offsets, 'int32')) as tf.Tensor3D;
+  const lookup = tf.customGrad(((t: tf.Tensor, indices: tf.Tensor) => ({
+    value: tf.gather(t, indices),
+    gradFunc: (dy: tf.Tensor) => {
+      const grouped = positionsById(idRows.flat(), vocab);
+      const sums = tf.tidy(() => segmentSumRows(tf.reshape(dy, [-1, hidden]), tf.tensor1d(grouped.order, 'int32'), tf.tensor1d(grouped.offsets, 'int32')));
+      // The ids carry no gradient: a placeholder, never read (see fused/rope.ts).
+      return [sums, dy];
+    },
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return lookup(table, ids) as tf.Tensor3D;
 }
 
 /**
